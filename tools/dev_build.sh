@@ -9,5 +9,9 @@ flock 9
 cmake -S . -B build/dev -G Ninja -DCMAKE_BUILD_TYPE=Release -DGHOSTEDGE_BUILD_PYTHON=ON \
   -DGHOSTEDGE_BUILD_TESTS=ON -Dpybind11_DIR="$(python3 -m pybind11 --cmakedir)" >/dev/null
 cmake --build build/dev -j2
-cp build/dev/_core*.so python/ghostedge/
+# Replace atomically: processes that have the old module mapped keep it (no bus error).
+for so in build/dev/_core*.so; do
+  cp "$so" "python/ghostedge/.$(basename "$so").tmp"
+  mv -f "python/ghostedge/.$(basename "$so").tmp" "python/ghostedge/$(basename "$so")"
+done
 if [ "${1:-}" = "--test" ]; then ctest --test-dir build/dev/cpp --output-on-failure; fi

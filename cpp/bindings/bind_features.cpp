@@ -1,5 +1,107 @@
+// Binding for the per-pair model features (ghostedge/features.hpp): numpy in without copies,
+// an optional preallocated output, the GIL released around the C++ work.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
-namespace py = pybind11;
+#include <string>
 
-void bind_features(py::module_& m) { (void)m; }
+#include "ghostedge/features.hpp"
+
+namespace py = pybind11;
+namespace gf = ghostedge::features;
+
+namespace {
+
+template <typename T>
+using carray = py::array_t<T, py::array::c_style>;
+
+void require_shape(const py::array& a, std::initializer_list<py::ssize_t> shape, const char* name) {
+    bool ok = a.ndim() == static_cast<py::ssize_t>(shape.size());
+    py::ssize_t k = 0;
+    for (auto s : shape) ok = ok && a.shape(k++) == s;
+    if (!ok) {
+        std::string want = "(";
+        for (auto s : shape) want += std::to_string(s) + ",";
+        want.back() = ')';
+        throw py::value_error(std::string(name) + ": expected shape " + want + ", got ndim " +
+                              std::to_string(a.ndim()));
+    }
+}
+
+// Accept only arrays that already have the right dtype and layout, so nothing is copied.
+template <typename T>
+carray<T> exact(const py::handle& obj, const char* name) {
+    if (!carray<T>::check_(obj))
+        throw py::value_error(std::string(name) + ": expected a C-contiguous numpy array of " +
+                              py::str(py::dtype::of<T>()).cast<std::string>());
+    return py::reinterpret_borrow<carray<T>>(obj);
+}
+
+py::tuple build_pair_features(const py::handle& xy_obj, const py::handle& o_obj,
+                              const py::handle& ball_obj, const py::handle& off_obj,
+                              const py::handle& ctx_obj, const py::handle& def_obj,
+                              const py::handle& rec_obj, bool play_left, bool mirror_y,
+                              py::object out_obj) {
+    auto xy = exact<double>(xy_obj, "xy_hist");
+    if (xy.ndim() != 3) throw py::value_error("xy_hist: expected shape (3, N, 2)");
+    const py::ssize_t n = xy.shape(1);
+    require_shape(xy, {gf::kHistory, n, 2}, "xy_hist");
+    auto o = exact<double>(o_obj, "o_hist");
+    require_shape(o, {gf::kHistory, n}, "o_hist");
+    auto ball = exact<double>(ball_obj, "ball_hist");
+    require_shape(ball, {gf::kHistory, 2}, "ball_hist");
+    auto off = exact<std::uint8_t>(off_obj, "is_offense");
+    require_shape(off, {n}, "is_offense");
+    auto ctx = exact<double>(ctx_obj, "context");
+    require_shape(ctx, {gf::kNumContext}, "context");
+    auto defs = exact<std::int64_t>(def_obj, "defenders");
+    if (defs.ndim() != 1) throw py::value_error("defenders: expected a 1-d int64 array");
+    auto recs = exact<std::int64_t>(rec_obj, "receivers");
+    if (recs.ndim() != 1) throw py::value_error("receivers: expected a 1-d int64 array");
+    const py::ssize_t nd = defs.shape(0), nr = recs.shape(0);
+
+    carray<float> out;
+    if (out_obj.is_none()) {
+        out = carray<float>({nd, nr, static_cast<py::ssize_t>(gf::kNumFeatures)});
+    } else {
+        out = exact<float>(out_obj, "out");
+        require_shape(out, {nd, nr, gf::kNumFeatures}, "out");
+        if (!out.writeable()) throw py::value_error("out: array is read-only");
+    }
+
+    gf::FrameView frame;
+    frame.xy = xy.data();
+    frame.orientation = o.data();
+    frame.ball = ball.data();
+    frame.is_offense = off.data();
+    frame.n_players = n;
+    frame.context = ctx.data();
+    const std::int64_t* dp = defs.data();
+    const std::int64_t* rp = recs.data();
+    float* op = out.mutable_data();
+    std::int64_t n_valid = 0;
+    {
+        py::gil_scoped_release release;
+        n_valid = gf::build_pair_features(frame, dp, nd, rp, nr, {play_left, mirror_y}, op);
+    }
+    return py::make_tuple(out, n_valid);
+}
+
+}  // namespace
+
+void bind_features(py::module_& m) {
+    m.attr("FEATURE_HISTORY") = gf::kHistory;
+    m.attr("FEATURE_NUM_CONTEXT") = gf::kNumContext;
+    py::list names;
+    for (int k = 0; k < gf::kNumFeatures; ++k) names.append(gf::feature_names()[k]);
+    m.attr("FEATURE_NAMES") = py::tuple(names);
+    m.def("build_pair_features", &build_pair_features, py::arg("xy_hist"), py::arg("o_hist"),
+          py::arg("ball_hist"), py::arg("is_offense"), py::arg("context"), py::arg("defenders"),
+          py::arg("receivers"), py::arg("play_left") = false, py::arg("mirror_y") = false,
+          py::arg("out") = py::none(),
+          "Model features for every defender x receiver pair of one frame.\n\n"
+          "xy_hist float64 [3,N,2] (frames t-2..t, raw field yards, NaN = missing), o_hist\n"
+          "float64 [3,N] degrees, ball_hist float64 [3,2], is_offense uint8 [N], context float64\n"
+          "[6] (model frame), defenders/receivers int64 player indices. Returns (out float32\n"
+          "[D,R,F], n_valid); invalid pairs are rows of NaN. Pass `out` to avoid allocation.");
+}

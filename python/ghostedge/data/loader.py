@@ -3,30 +3,30 @@
 Canonical tracking columns (Big Data Bowl convention): gameId, playId, nflId (-1 for the
 ball), displayName, jerseyNumber, position, club, frameId, time, x, y, s, a, o, dir, event,
 playDirection. Format detection for every Big Data Bowl edition lives in ``formats.py``; this
-module turns a canonical table into plays.
+module combines the tables of a file or folder and turns a canonical table into plays.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
-from .play import BALL_NFL_ID, Play
+from . import formats as fm
+from .formats import TRACKING_REQUIRED, DataFormatError  # noqa: F401  (re-exported)
+from .play import BALL_NFL_ID, FIELD_LENGTH_YD, FIELD_WIDTH_YD, Play
 
-TRACKING_REQUIRED = ("gameId", "playId", "frameId", "x", "y")
 PLAY_CONTEXT_COLUMNS = (
     "quarter", "down", "yardsToGo", "absoluteYardlineNumber", "gameClock",
     "preSnapHomeScore", "preSnapVisitorScore", "homeTeamAbbr", "visitorTeamAbbr",
+    "ballLandX", "ballLandY",
 )
-
-
-class DataFormatError(ValueError):
-    """The input does not look like tracking data ghostedge understands (message says why)."""
+PASS_FORWARD_EVENTS = ("pass_forward", "pass_shovel")
+MAX_PLAY_FRAMES = 36_000  # one hour at 10 Hz; real plays last well under a minute
 
 
 def _clock_seconds(value) -> float:
@@ -54,6 +54,16 @@ class Dataset:
     tracking: pd.DataFrame
     plays: pd.DataFrame | None = None
     source: str = ""
+    format: str = ""  # detected tracking format(s), e.g. "ngs-shared", "bdb2025"
+    games: pd.DataFrame | None = None
+    players: pd.DataFrame | None = None
+    _missing: dict | None = field(default=None, repr=False)
+
+    def missing_frames(self) -> dict:
+        """Frames missing inside tracks (counted and flagged, not an error); see missing_frame_summary."""
+        if self._missing is None:
+            self._missing = missing_frame_summary(self.tracking)
+        return self._missing
 
     def play_keys(self) -> list[tuple[int, int]]:
         keys = self.tracking[["gameId", "playId"]].drop_duplicates()
@@ -89,6 +99,10 @@ def build_play(rows: pd.DataFrame, play_row: dict) -> Play:
     game_id, play_id = int(rows["gameId"].iloc[0]), int(rows["playId"].iloc[0])
     frames = rows["frameId"].to_numpy(np.int64)
     f0, f1 = int(frames.min()), int(frames.max())
+    if f1 - f0 >= MAX_PLAY_FRAMES:  # the arrays are dense over the frame range: refuse, do not allocate
+        raise DataFormatError(
+            f"play {game_id}/{play_id} spans frames {f0}..{f1}, more than {MAX_PLAY_FRAMES} frames"
+        )
     frame_ids = np.arange(f0, f1 + 1, dtype=np.int64)
     t_idx = frames - f0
 
@@ -165,31 +179,319 @@ def build_play(rows: pd.DataFrame, play_row: dict) -> Play:
     )
 
 
-def read_tracking_csv(path: str | os.PathLike) -> pd.DataFrame:
-    """Read one tracking CSV (optionally gzipped) in the shared/BDB convention to canonical form."""
-    from .formats import canonicalize_tracking  # format knowledge lives in one place
-
-    return canonicalize_tracking(pd.read_csv(path, low_memory=False), source=str(path))
+# ---------------------------------------------------------------------------------------------
+# Reading files and folders.
 
 
-def load_dataset(path: str | os.PathLike) -> Dataset:
-    """Load a data directory (tracking*.csv[.gz] + plays.csv[.gz]) or a single tracking file."""
-    from .formats import canonicalize_plays
+def _read_tracking_file(path: Path, info: fm.TableInfo, columns: set[str] | None):
+    """(canonical tracking, plays derived from the same file or None) for one tracking file."""
+    fmt = fm.FORMATS_BY_NAME[info.format]
+    usecols = fm.source_columns_for(fmt, columns, info.columns)
+    if fmt.name == "bdb2020" and usecols is not None:
+        usecols = None  # the play-level columns live in the same file
+    if fmt.name == "bdb2026-input" and usecols is not None:
+        usecols += [c for c in ("absolute_yardline_number", "ball_land_x", "ball_land_y",
+                                "player_role", "player_side") if c in info.columns and c not in usecols]
+    raw = fm.read_csv_checked(path, usecols=usecols)
+    plays = fm.plays_from_2020(raw) if fmt.name == "bdb2020" else None
+    return fm.canonicalize_tracking(raw, str(path), fmt), plays
 
+
+def read_tracking_csv(path: str | os.PathLike, columns=None) -> pd.DataFrame:
+    """Read one tracking CSV (optionally gzipped) of any supported format to canonical form.
+
+    ``columns``: canonical columns to read (None: all the file has); the format is detected from
+    the header, and only the needed source columns are parsed.
+    """
+    p = Path(path)
+    info = fm.classify_columns(fm.read_header(p), str(p))
+    if info.kind != fm.TRACKING:
+        raise DataFormatError(f"{p}: a {info.format} table, not tracking data")
+    return _read_tracking_file(p, info, None if columns is None else set(columns))[0]
+
+
+def list_table_files(folder: Path) -> list[Path]:
+    """CSV(.gz) files of a data folder and of its immediate subfolders (e.g. the 2026 train/)."""
+    found = []
+    for pattern in ("*.csv", "*.csv.gz", "*/*.csv", "*/*.csv.gz"):
+        found += [f for f in folder.glob(pattern) if f.is_file()]
+    return sorted(set(found))
+
+
+def _combine_2026(inputs: pd.DataFrame, outputs: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """2026: output frames continue the input frames; plays come from the per-row play columns."""
+    keys = ["gameId", "playId"]
+    g = inputs.groupby(keys, sort=False)
+    plays = g["frameId"].max().rename("passForwardFrameId").reset_index()
+    for src, dst in (("absolute_yardline_number", "absoluteYardlineNumber"),
+                     ("ball_land_x", "ballLandX"), ("ball_land_y", "ballLandY")):
+        if src in inputs.columns:
+            plays[dst] = g[src].first().to_numpy()
+    if "player_role" in inputs.columns:
+        target = inputs.loc[inputs["player_role"] == "Targeted Receiver", keys + ["nflId"]]
+        target = target.drop_duplicates(keys).rename(columns={"nflId": "targetNflId"})
+        plays = plays.merge(target, on=keys, how="left")
+    plays["possessionTeam"], plays["defensiveTeam"] = "offense", "defense"
+    tracking = inputs.drop(columns=[c for c in ("absolute_yardline_number", "ball_land_x",
+                                                "ball_land_y", "player_role") if c in inputs.columns])
+    if outputs is not None and not outputs.empty:
+        offset = plays[keys + ["passForwardFrameId"]]
+        out = outputs.merge(offset, on=keys, how="inner")
+        orphan = len(outputs) - len(out)
+        if orphan:
+            raise DataFormatError(f"{orphan} 2026 output rows belong to plays missing from the input files")
+        out["frameId"] = out["frameId"] + out.pop("passForwardFrameId")
+        static = [c for c in ("displayName", "position", "club", "playDirection", "jerseyNumber")
+                  if c in tracking.columns]
+        info = tracking[keys + ["nflId"] + static].drop_duplicates(keys + ["nflId"])
+        out = out.drop(columns=[c for c in static if c in out.columns]).merge(info, on=keys + ["nflId"], how="left")
+        tracking = pd.concat([tracking, out], ignore_index=True)
+        arrived = out.groupby(keys)["frameId"].max().rename("passArrivedFrameId").reset_index()
+        plays = plays.merge(arrived, on=keys, how="left")
+    return tracking, plays
+
+
+def pass_frames_from_events(tracking: pd.DataFrame) -> pd.DataFrame:
+    """gameId, playId, passForwardFrameId, passArrivedFrameId from the tracking events.
+
+    Arrival: the first pass_arrived after the forward pass, else the first pass_outcome_* event.
+    """
+    cols = ["gameId", "playId", "passForwardFrameId", "passArrivedFrameId"]
+    if "event" not in tracking.columns:
+        return pd.DataFrame(columns=cols)
+    ev = tracking.loc[tracking["event"].notna(), ["gameId", "playId", "frameId", "event"]]
+    ev = ev.drop_duplicates(["gameId", "playId", "frameId"]).astype({"event": str})
+    fwd = ev[ev["event"].isin(PASS_FORWARD_EVENTS)].groupby(["gameId", "playId"])["frameId"].min()
+    fwd = fwd.rename("passForwardFrameId").reset_index()
+    after = ev.merge(fwd, on=["gameId", "playId"])
+    after = after[after["frameId"] > after["passForwardFrameId"]]
+    arrived = after[after["event"] == "pass_arrived"].groupby(["gameId", "playId"])["frameId"].min()
+    outcome = after[after["event"].str.startswith("pass_outcome")].groupby(["gameId", "playId"])["frameId"].min()
+    arr = arrived.combine_first(outcome).rename("passArrivedFrameId").reset_index()
+    return fwd.merge(arr, on=["gameId", "playId"], how="left")[cols]
+
+
+def _merge_plays(tables: list[pd.DataFrame]) -> pd.DataFrame | None:
+    """Outer-join play tables on (gameId, playId); earlier tables win where both have a value."""
+    tables = [t for t in tables if t is not None and not t.empty]
+    if not tables:
+        return None
+    out = tables[0].drop_duplicates(["gameId", "playId"])
+    for t in tables[1:]:
+        t = t.drop_duplicates(["gameId", "playId"])
+        shared = [c for c in t.columns if c in out.columns and c not in ("gameId", "playId")]
+        out = out.merge(t, on=["gameId", "playId"], how="outer", suffixes=("", "__new"))
+        for c in shared:
+            out[c] = out[c].combine_first(out.pop(f"{c}__new"))
+    return out.reset_index(drop=True)
+
+
+def _fill_from_players(tracking: pd.DataFrame, players: pd.DataFrame) -> pd.DataFrame:
+    """Fill displayName / position missing in tracking (2023, 2024-2025) from the players table."""
+    for col in ("displayName", "position"):
+        if col not in players.columns:
+            continue
+        mapping = players.set_index("nflId")[col]
+        looked_up = tracking["nflId"].map(mapping)
+        if col in tracking.columns:
+            tracking[col] = tracking[col].where(tracking[col].notna(), looked_up)
+        else:
+            tracking[col] = looked_up
+    return tracking
+
+
+def _home_away_to_club(tracking: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
+    """2019 tracking names the team 'home'/'away'; the games table says which club that is."""
+    if "club" not in tracking.columns or not {"homeTeamAbbr", "visitorTeamAbbr"} <= set(games.columns):
+        return tracking
+    side = tracking["club"].astype(str).str.lower()
+    if not side.isin(["home", "away", "football"]).all():
+        return tracking
+    g = games.drop_duplicates("gameId").set_index("gameId")
+    home = tracking["gameId"].map(g["homeTeamAbbr"])
+    away = tracking["gameId"].map(g["visitorTeamAbbr"])
+    club = np.where(side == "home", home, np.where(side == "away", away, tracking["club"]))
+    tracking["club"] = pd.Series(club, index=tracking.index).fillna(tracking["club"])
+    return tracking
+
+
+def _sides_to_clubs(tracking: pd.DataFrame, plays: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """2026 with its supplementary table: 'offense'/'defense' become the real club abbreviations."""
+    sup = plays[["gameId", "playId", "possessionTeam", "defensiveTeam"]].dropna()
+    sup = sup[sup["possessionTeam"] != "offense"]
+    if sup.empty:
+        return tracking, plays
+    m = tracking[["gameId", "playId"]].merge(sup, on=["gameId", "playId"], how="left")
+    side = tracking["club"].to_numpy()
+    club = np.where(side == "offense", m["possessionTeam"].to_numpy(),
+                    np.where(side == "defense", m["defensiveTeam"].to_numpy(), side))
+    tracking["club"] = pd.Series(club, index=tracking.index).fillna(tracking["club"])
+    return tracking, plays
+
+
+def load_dataset(path: str | os.PathLike, columns=None) -> Dataset:
+    """Load a data folder or a single tracking file of any supported format.
+
+    A folder: every CSV(.gz) in it (and in its immediate subfolders) is classified by its columns:
+    tracking files (all editions; 2026 input and output files are joined, output frames following
+    the input ones), plays / games / players tables. ``columns``: canonical tracking columns to
+    read (None: all that the files have).
+    """
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no such file or directory: {p}")
-    if p.is_file():
-        return Dataset(tracking=read_tracking_csv(p), plays=None, source=str(p))
-    tracking_files = sorted(
-        f for f in p.iterdir() if f.name.startswith("tracking") and f.suffixes[:1] == [".csv"]
-    )
-    if not tracking_files:
-        raise DataFormatError(f"{p}: no tracking*.csv or tracking*.csv.gz file")
-    tracking = pd.concat([read_tracking_csv(f) for f in tracking_files], ignore_index=True)
-    plays = None
-    for name in ("plays.csv", "plays.csv.gz"):
-        if (p / name).exists():
-            plays = canonicalize_plays(pd.read_csv(p / name, low_memory=False), source=str(p / name))
-            break
-    return Dataset(tracking=tracking, plays=plays, source=str(p))
+    files = [p] if p.is_file() else list_table_files(p)
+    infos = []
+    for f in files:
+        infos.append((f, fm.classify_columns(fm.read_header(f), str(f))))
+    wanted = None if columns is None else set(columns) | set(TRACKING_REQUIRED) | {"nflId"}
+
+    tracking_parts, out_2026, in_2026, play_tables = [], [], [], []
+    games = players = None
+    formats = []
+    for f, info in infos:
+        if info.kind == fm.TRACKING:
+            formats.append(info.format)
+            tr, derived = _read_tracking_file(f, info, wanted)
+            if info.format == "bdb2026-output":
+                out_2026.append(tr)
+            elif info.format == "bdb2026-input":
+                in_2026.append(tr)
+            else:
+                tracking_parts.append(tr)
+            play_tables.append(derived)
+        elif info.kind == fm.PLAYS:
+            play_tables.append(fm.canonicalize_plays(fm.read_csv_checked(f), str(f)))
+        elif info.kind == fm.GAMES:
+            games = fm.canonicalize_games(fm.read_csv_checked(f), str(f))
+        elif info.kind == fm.PLAYERS:
+            players = fm.canonicalize_players(fm.read_csv_checked(f), str(f))
+    if out_2026 and not in_2026:
+        raise DataFormatError(f"{p}: 2026 output files need their input_*.csv files (frames are numbered from the throw)")
+    if in_2026:
+        tr, plays_2026 = _combine_2026(pd.concat(in_2026, ignore_index=True),
+                                       pd.concat(out_2026, ignore_index=True) if out_2026 else None)
+        tracking_parts.append(tr)
+        play_tables.append(plays_2026)
+    if not tracking_parts:
+        raise DataFormatError(f"{p}: no tracking file (looked at {len(files)} CSV files)")
+    tracking = pd.concat(tracking_parts, ignore_index=True) if len(tracking_parts) > 1 else tracking_parts[0]
+
+    # Plays: the plays table(s) first, then what the tracking itself says (events, 2020/2026 columns).
+    plays = _merge_plays([t for t in play_tables if t is not None and "playDescription" in t.columns]
+                         + [t for t in play_tables if t is not None and "playDescription" not in t.columns]
+                         + [pass_frames_from_events(tracking)])
+    if plays is not None and games is not None:
+        extra = [c for c in ("homeTeamAbbr", "visitorTeamAbbr", "season", "week")
+                 if c in games.columns and c not in plays.columns]
+        if extra:
+            plays = plays.merge(games[["gameId"] + extra].drop_duplicates("gameId"), on="gameId", how="left")
+    if games is not None:
+        tracking = _home_away_to_club(tracking, games)
+    if players is not None:
+        tracking = _fill_from_players(tracking, players)
+    if in_2026 and plays is not None:
+        tracking, plays = _sides_to_clubs(tracking, plays)
+    return Dataset(tracking=tracking, plays=plays, source=str(p), format="+".join(dict.fromkeys(formats)),
+                   games=games, players=players)
+
+
+# ---------------------------------------------------------------------------------------------
+# Summaries and transforms over canonical tracking tables (used by `ghostedge inspect` too).
+
+
+def missing_frame_summary(tracking: pd.DataFrame) -> dict:
+    """Frames missing inside each track (gameId, playId, nflId), between its first and last frame.
+
+    Returns tracks, tracks_affected, frames_missing, longest_gap (frames), plays_affected,
+    ball_tracks_affected and duplicate_rows (same track and frame more than once).
+    """
+    g = tracking["gameId"].to_numpy(np.int64)
+    p = tracking["playId"].to_numpy(np.int64)
+    n = tracking["nflId"].to_numpy(np.int64)
+    f = tracking["frameId"].to_numpy(np.int64)
+    order = np.lexsort((f, n, p, g))
+    g, p, n, f = g[order], p[order], n[order], f[order]
+    same_track = np.zeros(f.size, dtype=bool)
+    same_track[1:] = (g[1:] == g[:-1]) & (p[1:] == p[:-1]) & (n[1:] == n[:-1])
+    step = np.zeros(f.size, dtype=np.int64)
+    step[1:] = f[1:] - f[:-1]
+    duplicates = int(np.count_nonzero(same_track & (step == 0)))
+    gap = np.where(same_track & (step > 1), step - 1, 0)
+    track_id = np.cumsum(~same_track) - 1
+    per_track = np.bincount(track_id, weights=gap, minlength=int(track_id[-1]) + 1 if f.size else 0)
+    affected = per_track > 0
+    starts = np.flatnonzero(~same_track)
+    is_ball = n[starts] == BALL_NFL_ID
+    plays_affected = len(set(zip(g[starts][affected].tolist(), p[starts][affected].tolist())))
+    return {
+        "tracks": int(starts.size),
+        "tracks_affected": int(np.count_nonzero(affected)),
+        "frames_missing": int(per_track.sum()),
+        "longest_gap": int(gap.max()) if gap.size else 0,
+        "plays_affected": plays_affected,
+        "ball_tracks_affected": int(np.count_nonzero(affected & is_ball)),
+        "duplicate_rows": duplicates,
+    }
+
+
+def frame_rate(tracking: pd.DataFrame) -> dict:
+    """Frame rate measured from ``time`` (median seconds per frameId step), else from frameIds.
+
+    Returns {"hz": float | None, "source": str, "frame_step": int | None}.
+    """
+    keys = ["gameId", "playId", "frameId"]
+    frames = tracking.drop_duplicates(keys)
+    frames = frames.sort_values(keys)
+    same_play = (frames["gameId"].diff() == 0) & (frames["playId"].diff() == 0)
+    dframe = frames["frameId"].diff()[same_play]
+    if dframe.empty:
+        return {"hz": None, "source": "one frame per play: no rate", "frame_step": None}
+    step = int(dframe.median())
+    if "time" in frames.columns:
+        t = pd.to_datetime(frames["time"], format="ISO8601", utc=True, errors="coerce")
+        dt = (t.diff().dt.total_seconds() / frames["frameId"].diff())[same_play & t.notna() & t.shift().notna()]
+        dt = dt[dt > 0]
+        if not dt.empty:
+            return {"hz": round(1.0 / float(dt.median()), 3), "source": "time column", "frame_step": step}
+    if step == 1:
+        # Every Big Data Bowl edition documents 10 frames per second; without times we can only
+        # check that frameIds are consecutive, so the rate is reported as nominal.
+        return {"hz": 10.0, "source": "nominal 10 Hz (no time column; frameIds consecutive)", "frame_step": step}
+    return {"hz": None, "source": "no usable time column; frameIds only", "frame_step": step}
+
+
+def normalize_tracking_direction(tracking: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every play turned so the offence moves toward +x (playDirection 'right').
+
+    Same transform as :meth:`Play.normalized`: a 180 degree rotation about the field centre,
+    x -> 120 - x, y -> 53.3 - y, o and dir + 180 (mod 360). Rows of 'right' plays are unchanged.
+    """
+    if "playDirection" not in tracking.columns:
+        raise DataFormatError("normalize_tracking_direction: no playDirection column")
+    out = tracking.copy()
+    left = (out["playDirection"] == "left").to_numpy()
+    out.loc[left, "x"] = FIELD_LENGTH_YD - out.loc[left, "x"]
+    out.loc[left, "y"] = FIELD_WIDTH_YD - out.loc[left, "y"]
+    for col in ("o", "dir"):
+        if col in out.columns:
+            out.loc[left, col] = np.mod(out.loc[left, col] + 180.0, 360.0)
+    out.loc[left, "playDirection"] = "right"
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample plays shipped in the package.
+
+
+def sample_data_dir() -> Path:
+    """The folder of sample plays shipped with ghostedge (tracking.csv.gz + plays.csv.gz)."""
+    d = Path(__file__).resolve().parent.parent / "samples"
+    if not (d / "tracking.csv.gz").is_file():
+        raise FileNotFoundError(f"sample plays not found in {d} (broken installation?)")
+    return d
+
+
+def load_samples() -> Dataset:
+    """The shipped sample pass plays (real NGS tracking; see samples/README.md)."""
+    return load_dataset(sample_data_dir())

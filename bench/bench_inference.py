@@ -1,0 +1,134 @@
+"""Inference alone: the shipped ONNX model under ONNX Runtime against the same weights in
+PyTorch eager mode, batch sizes from one frame's worth of defender x receiver pairs up to a
+season-sized batch.
+
+The torch side is ``torch_ghost_model()`` (reference_pipeline.py): MODEL's own network class
+with the weights read back from the ONNX initializers, so both run identical numbers; the two
+outputs are compared before timing so that a mismatch cannot masquerade as a speedup.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from _harness import REPO, time_per_call
+
+FRAME_BATCH = 35  # 7 defensive backs x 5 eligible receivers: the issue's per-frame case
+
+
+def model_path() -> Path:
+    p = REPO / "models" / "ghostedge_ghost.onnx"
+    if not p.exists():
+        raise FileNotFoundError(f"{p} not found (MODEL ships it)")
+    return p
+
+
+def ort_session(path: Path, providers: list[str] | None = None, threads: int | None = None):
+    """An ONNX Runtime session with the providers asked for (default CPU), checked."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads is not None:
+        so.intra_op_num_threads = threads
+    sess = ort.InferenceSession(str(path), sess_options=so,
+                                providers=providers or ["CPUExecutionProvider"])
+    return sess
+
+
+def sample_inputs(sess, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """Inputs of the session's declared shapes with the batch axis set to ``batch`` (unit-normal
+    features: an MLP costs the same whatever the values)."""
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    for inp in sess.get_inputs():
+        shape = [batch if not isinstance(d, int) or d <= 0 else d for d in inp.shape]
+        if "int" in inp.type:
+            feeds[inp.name] = rng.integers(0, 2, size=shape).astype(np.int64)
+        else:
+            feeds[inp.name] = rng.standard_normal(shape).astype(np.float32)
+    return feeds
+
+
+def run(cfg: dict, plot_dir: Path | None, providers: list[str] | None = None) -> dict:
+    import torch
+
+    from reference_pipeline import torch_ghost_model
+
+    path = model_path()
+    sess = ort_session(path, providers)
+    torch_model = torch_ghost_model(path)
+    torch.set_num_threads(os.cpu_count() or 1)
+    out_names = [o.name for o in sess.get_outputs()]
+
+    # Same weights, same answer: check once on a small batch before timing anything.
+    feeds = sample_inputs(sess, 64, seed=1)
+    ort_out = sess.run(out_names, feeds)
+    with torch.inference_mode():
+        t_out = torch_model(*[torch.from_numpy(feeds[i.name]) for i in sess.get_inputs()])
+    t_out = t_out if isinstance(t_out, (tuple, list)) else (t_out,)
+    max_abs_diff = max(float(np.max(np.abs(a - b.numpy()))) for a, b in zip(ort_out, t_out))
+    if not max_abs_diff < 1e-3:
+        raise RuntimeError(f"ONNX Runtime and torch disagree by {max_abs_diff} (different weights?)")
+
+    rows = []
+    for batch in cfg["batch_sizes"]:
+        feeds = sample_inputs(sess, batch)
+        tensors = [torch.from_numpy(feeds[i.name]) for i in sess.get_inputs()]
+        ort_s = time_per_call(lambda: sess.run(out_names, feeds), cfg["min_time_s"])
+
+        def torch_call():
+            with torch.inference_mode():
+                torch_model(*tensors)
+
+        torch_s = time_per_call(torch_call, cfg["min_time_s"])
+        rows.append({"batch": batch, "ort_ms": ort_s * 1e3, "torch_ms": torch_s * 1e3,
+                     "ort_pairs_per_s": batch / ort_s, "torch_pairs_per_s": batch / torch_s,
+                     "speedup": torch_s / ort_s})
+
+    frame_row = min(rows, key=lambda r: abs(r["batch"] - FRAME_BATCH))
+    out = {
+        "model": str(path.relative_to(REPO)),
+        "providers": sess.get_providers(),
+        "inputs": {i.name: list(map(str, i.shape)) for i in sess.get_inputs()},
+        "max_abs_diff_ort_vs_torch": max_abs_diff,
+        "torch_threads": torch.get_num_threads(),
+        "batches": rows,
+        "frame_batch": frame_row["batch"],
+        "speedup_vs_torch_at_frame_batch": frame_row["speedup"],
+        "ort_ms_at_frame_batch": frame_row["ort_ms"],
+    }
+    if plot_dir is not None:
+        out["plot"] = _plot(rows, plot_dir / "inference_batch.png", sess.get_providers()[0])
+    return out
+
+
+def _plot(rows: list[dict], path: Path, provider: str) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    b = [r["batch"] for r in rows]
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    ax[0].loglog(b, [r["ort_ms"] for r in rows], "o-", label=f"ONNX Runtime ({provider})")
+    ax[0].loglog(b, [r["torch_ms"] for r in rows], "s-", label="PyTorch eager")
+    ax[0].set_xlabel("batch (defender x receiver pairs)")
+    ax[0].set_ylabel("ms per call")
+    ax[0].axvline(FRAME_BATCH, color="grey", ls=":", lw=1)
+    ax[0].legend()
+    ax[0].grid(True, which="both", alpha=0.3)
+    ax[1].loglog(b, [r["ort_pairs_per_s"] for r in rows], "o-", label="ONNX Runtime")
+    ax[1].loglog(b, [r["torch_pairs_per_s"] for r in rows], "s-", label="PyTorch eager")
+    ax[1].set_xlabel("batch (pairs)")
+    ax[1].set_ylabel("pairs per second")
+    ax[1].legend()
+    ax[1].grid(True, which="both", alpha=0.3)
+    fig.suptitle("Ghost model inference: ONNX Runtime vs PyTorch eager (same weights)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)

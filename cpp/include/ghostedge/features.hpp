@@ -1,0 +1,70 @@
+// Per-pair model features: for every defender x receiver pair of one frame, a fixed vector of
+// candidate features built from the positions (and orientation) of all players and the ball at
+// frames t-2, t-1, t. Velocities and accelerations come from position differences only; the
+// provider's speed/direction columns are never read.
+//
+// Frame of reference: the "model frame" - the offence always moves toward +x (plays going left
+// are rotated 180 degrees about the field centre) and, for augmentation, optionally mirrored in
+// y. The feature order is fixed; feature_names() lists it and the shipped model stores the names
+// it uses, so a layout change is detected when the model is loaded.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ghostedge::features {
+
+constexpr int kHistory = 3;          // input frames t-2, t-1, t
+constexpr int kNumContext = 6;       // see ContextIndex
+constexpr int kNumFeatures = 49;     // see feature_names()
+constexpr double kFrameDt = 0.1;     // s between frames (10 Hz)
+constexpr double kFieldLength = 120.0;
+constexpr double kFieldWidth = 160.0 / 3.0;
+constexpr double kGoalLineX = 110.0;  // the goal line the offence attacks, in the model frame
+constexpr double kNoNeighbourDist = 60.0;  // distance reported when no such player exists
+
+// Play context vector, in the model frame (line of scrimmage already flipped for plays going left).
+enum ContextIndex : int {
+    kDown = 0,
+    kYardsToGo = 1,
+    kLineOfScrimmageX = 2,
+    kQuarter = 3,
+    kGameClockSeconds = 4,
+    kOffenseScoreMargin = 5,
+};
+
+// Feature indices the model graph relies on (its physics prior reads the defender's kinematics).
+enum FeatureIndex : int {
+    kDefVx = 0,
+    kDefVy = 1,
+    kDefAx = 2,
+    kDefAy = 3,
+};
+
+// Names of the kNumFeatures features, in output order.
+const char* const* feature_names();
+
+// One frame's inputs; all arrays C-contiguous, owned by the caller.
+struct FrameView {
+    const double* xy = nullptr;           // [kHistory, n_players, 2] raw field yards, NaN = missing
+    const double* orientation = nullptr;  // [kHistory, n_players] degrees (NaN allowed)
+    const double* ball = nullptr;         // [kHistory, 2] raw field yards
+    const std::uint8_t* is_offense = nullptr;  // [n_players] 1 = offence, 0 = defence
+    std::int64_t n_players = 0;
+    const double* context = nullptr;      // [kNumContext], model frame
+};
+
+struct Orientation {
+    bool play_left = false;  // raw data has the offence moving toward -x
+    bool mirror_y = false;   // mirror the model frame in y (augmentation)
+};
+
+// Fills out[(i * n_receivers + j) * kNumFeatures + k] for defender i and receiver j (indices
+// into the player axis). A pair whose defender or receiver lacks any of the three frames, whose
+// indices are out of range, whose defender is the receiver, or whose ball is missing gets a row
+// of NaN. Returns the number of valid rows. Never allocates, never throws.
+std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* defenders,
+                                 std::int64_t n_defenders, const std::int64_t* receivers,
+                                 std::int64_t n_receivers, Orientation orient, float* out) noexcept;
+
+}  // namespace ghostedge::features

@@ -1,0 +1,176 @@
+#include "ghostedge/features.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace ghostedge::features {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kTiny = 1e-6;
+
+const char* const kNames[kNumFeatures] = {
+    // the defender himself
+    "def_vx", "def_vy", "def_ax", "def_ay", "def_speed", "def_accel_along", "def_o_x", "def_o_y",
+    "def_o_dot_motion", "def_y", "def_y_far", "def_goal_dist", "def_x_past_los",
+    // the chosen target receiver
+    "tgt_rel_x", "tgt_rel_y", "tgt_dist", "tgt_rel_vx", "tgt_rel_vy", "tgt_vx", "tgt_vy",
+    "tgt_ax", "tgt_ay", "tgt_closing_speed", "tgt_y",
+    // the ball
+    "ball_rel_x", "ball_rel_y", "ball_dist", "ball_vx", "ball_vy", "ball_speed", "ball_to_tgt_x",
+    "ball_to_tgt_y", "ball_to_tgt_dist", "ball_heading_to_tgt",
+    // nearest other offensive player, nearest team-mate, help on the target
+    "nopp_rel_x", "nopp_rel_y", "nopp_dist", "nopp_rel_vx", "nopp_rel_vy", "nmate_rel_x",
+    "nmate_rel_y", "nmate_dist", "tgt_dist_minus_help",
+    // play context
+    "ctx_down", "ctx_yards_to_go", "ctx_los_x", "ctx_quarter", "ctx_clock_s", "ctx_score_margin",
+};
+
+struct Vec2 {
+    double x = 0.0, y = 0.0;
+};
+inline Vec2 operator-(Vec2 a, Vec2 b) { return {a.x - b.x, a.y - b.y}; }
+inline Vec2 operator+(Vec2 a, Vec2 b) { return {a.x + b.x, a.y + b.y}; }
+inline Vec2 operator*(Vec2 a, double k) { return {a.x * k, a.y * k}; }
+inline double dot(Vec2 a, Vec2 b) { return a.x * b.x + a.y * b.y; }
+inline double norm(Vec2 a) { return std::sqrt(dot(a, a)); }
+inline bool finite(Vec2 a) { return std::isfinite(a.x) && std::isfinite(a.y); }
+
+// Reads positions in the model frame (offence toward +x, optional y mirror).
+class ModelFrame {
+   public:
+    ModelFrame(const FrameView& f, Orientation o)
+        : f_(f), sx_(o.play_left ? -1.0 : 1.0), sy_((o.play_left != o.mirror_y) ? -1.0 : 1.0) {}
+
+    // history index k: 0 = t-2, 1 = t-1, 2 = t
+    Vec2 player(int k, std::int64_t n) const {
+        const double* p = f_.xy + (static_cast<std::int64_t>(k) * f_.n_players + n) * 2;
+        return map({p[0], p[1]});
+    }
+    Vec2 ball(int k) const { return map({f_.ball[2 * k], f_.ball[2 * k + 1]}); }
+    // Unit vector of the orientation at t (0 = +y, clockwise), zero when unknown.
+    Vec2 facing(std::int64_t n) const {
+        const double deg = f_.orientation[2 * f_.n_players + n];
+        if (!std::isfinite(deg)) return {};
+        const double rad = deg * kPi / 180.0;
+        return {sx_ * std::sin(rad), sy_ * std::cos(rad)};
+    }
+    bool present_all(std::int64_t n) const {
+        for (int k = 0; k < kHistory; ++k)
+            if (!finite(player(k, n))) return false;
+        return true;
+    }
+
+   private:
+    Vec2 map(Vec2 raw) const {
+        return {sx_ < 0 ? kFieldLength - raw.x : raw.x, sy_ < 0 ? kFieldWidth - raw.y : raw.y};
+    }
+    const FrameView& f_;
+    double sx_, sy_;
+};
+
+struct Kinematics {
+    Vec2 p, v, a;
+};
+
+Kinematics kinematics(const ModelFrame& mf, std::int64_t n) {
+    const Vec2 p0 = mf.player(0, n), p1 = mf.player(1, n), p2 = mf.player(2, n);
+    Kinematics k;
+    k.p = p2;
+    k.v = (p2 - p1) * (1.0 / kFrameDt);
+    k.a = (p2 - p1 * 2.0 + p0) * (1.0 / (kFrameDt * kFrameDt));
+    return k;
+}
+
+// Velocity from t-1, t when both exist, else zero (used for neighbours only).
+Vec2 velocity_or_zero(const ModelFrame& mf, std::int64_t n) {
+    const Vec2 p1 = mf.player(1, n), p2 = mf.player(2, n);
+    if (!finite(p1)) return {};
+    return (p2 - p1) * (1.0 / kFrameDt);
+}
+
+}  // namespace
+
+const char* const* feature_names() { return kNames; }
+
+std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* defenders,
+                                 std::int64_t n_defenders, const std::int64_t* receivers,
+                                 std::int64_t n_receivers, Orientation orient, float* out) noexcept {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const std::int64_t n_players = frame.n_players;
+    const ModelFrame mf(frame, orient);
+    const Vec2 ball_t = mf.ball(2), ball_prev = mf.ball(1);
+    const bool ball_ok = finite(ball_t) && finite(ball_prev);
+    const Vec2 ball_v = (ball_t - ball_prev) * (1.0 / kFrameDt);
+    const double ball_speed = norm(ball_v);
+    const double* ctx = frame.context;
+    std::int64_t n_valid = 0;
+
+    for (std::int64_t i = 0; i < n_defenders; ++i) {
+        const std::int64_t d = defenders[i];
+        const bool def_ok = d >= 0 && d < n_players && mf.present_all(d);
+        for (std::int64_t j = 0; j < n_receivers; ++j) {
+            float* row = out + (i * n_receivers + j) * kNumFeatures;
+            const std::int64_t r = receivers[j];
+            if (!def_ok || !ball_ok || r < 0 || r >= n_players || r == d || !mf.present_all(r)) {
+                for (int k = 0; k < kNumFeatures; ++k) row[k] = nan;
+                continue;
+            }
+            const Kinematics dk = kinematics(mf, d), rk = kinematics(mf, r);
+            const double speed = norm(dk.v);
+            const Vec2 vhat = speed > kTiny ? dk.v * (1.0 / speed) : Vec2{};
+            const Vec2 face = mf.facing(d);
+            const Vec2 rel = rk.p - dk.p, rel_v = rk.v - dk.v;
+            const double dist = norm(rel);
+            const Vec2 ball_rel = ball_t - dk.p, ball_to_tgt = rk.p - ball_t;
+            const double ball_to_tgt_dist = norm(ball_to_tgt);
+
+            // Neighbours: nearest offensive player other than the target, nearest team-mate,
+            // and the nearest other defender to the target (his help).
+            double opp_best = kNoNeighbourDist, mate_best = kNoNeighbourDist;
+            double help_best = kNoNeighbourDist;
+            std::int64_t opp = -1, mate = -1;
+            for (std::int64_t n = 0; n < n_players; ++n) {
+                if (n == d || n == r) continue;
+                const Vec2 p = mf.player(2, n);
+                if (!finite(p)) continue;
+                const double dd = norm(p - dk.p);
+                if (frame.is_offense[n]) {
+                    if (dd < opp_best) opp_best = dd, opp = n;
+                } else {
+                    if (dd < mate_best) mate_best = dd, mate = n;
+                    const double dr = norm(p - rk.p);
+                    if (dr < help_best) help_best = dr;
+                }
+            }
+            Vec2 opp_rel{}, opp_rel_v{}, mate_rel{};
+            if (opp >= 0) {
+                opp_rel = mf.player(2, opp) - dk.p;
+                opp_rel_v = velocity_or_zero(mf, opp) - dk.v;
+            }
+            if (mate >= 0) mate_rel = mf.player(2, mate) - dk.p;
+
+            const double f[kNumFeatures] = {
+                dk.v.x, dk.v.y, dk.a.x, dk.a.y, speed, dot(dk.a, vhat), face.x, face.y,
+                dot(face, vhat), dk.p.y, kFieldWidth - dk.p.y, kGoalLineX - dk.p.x,
+                dk.p.x - ctx[kLineOfScrimmageX],
+                rel.x, rel.y, dist, rel_v.x, rel_v.y, rk.v.x, rk.v.y, rk.a.x, rk.a.y,
+                dist > kTiny ? -dot(rel, rel_v) / dist : 0.0, rk.p.y,
+                ball_rel.x, ball_rel.y, norm(ball_rel), ball_v.x, ball_v.y, ball_speed,
+                ball_to_tgt.x, ball_to_tgt.y, ball_to_tgt_dist,
+                (ball_speed > kTiny && ball_to_tgt_dist > kTiny)
+                    ? dot(ball_v, ball_to_tgt) / (ball_speed * ball_to_tgt_dist)
+                    : 0.0,
+                opp_rel.x, opp_rel.y, opp_best, opp_rel_v.x, opp_rel_v.y,
+                mate_rel.x, mate_rel.y, mate_best, dist - help_best,
+                ctx[kDown], ctx[kYardsToGo], ctx[kLineOfScrimmageX], ctx[kQuarter],
+                ctx[kGameClockSeconds], ctx[kOffenseScoreMargin],
+            };
+            for (int k = 0; k < kNumFeatures; ++k) row[k] = static_cast<float>(f[k]);
+            ++n_valid;
+        }
+    }
+    return n_valid;
+}
+
+}  // namespace ghostedge::features

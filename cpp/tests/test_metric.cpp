@@ -1,0 +1,113 @@
+// Composite metric on constructed trajectories: signs, speed penalty, batch == incremental.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "check.hpp"
+#include "ghostedge/metric.hpp"
+
+using ghostedge::MetricAccumulator;
+using ghostedge::MetricParams;
+using ghostedge::MetricValue;
+
+namespace {
+// Straight line at constant velocity, n_frames points, dt 0.1 s.
+std::vector<double> line(double x0, double y0, double vx, double vy, std::size_t n_frames) {
+    std::vector<double> xy(2 * n_frames);
+    for (std::size_t t = 0; t < n_frames; ++t) {
+        xy[2 * t] = x0 + vx * 0.1 * static_cast<double>(t);
+        xy[2 * t + 1] = y0 + vy * 0.1 * static_cast<double>(t);
+    }
+    return xy;
+}
+
+MetricValue score(const std::vector<double>& d, const std::vector<double>& r) {
+    MetricValue v{};
+    ghostedge::metric_batch(d.data(), r.data(), 1, d.size() / 2, nullptr, MetricParams{}, &v);
+    return v;
+}
+}  // namespace
+
+int main() {
+    const MetricParams p;
+    CHECK(std::strlen(ghostedge::metric_params_error(p)) == 0);
+    MetricParams bad;
+    bad.dt = 0.0;
+    CHECK(std::strlen(ghostedge::metric_params_error(bad)) > 0);
+
+    const auto receiver = line(50.0, 20.0, 0.0, 0.0, 11);  // standing receiver
+    {  // running at the receiver at 8 yd/s from 10 yd: closes 8 yd in 1 s
+        const auto v = score(line(40.0, 20.0, 8.0, 0.0, 11), receiver);
+        CHECK(v.value < 0.0);
+        CHECK_NEAR(v.closing, -8.0 / 11.0, 1e-12);
+        CHECK_NEAR(v.effort, 0.25 * (1.0 - 8.0 / 11.0), 1e-12);
+        CHECK(v.speed_penalty == 0.0);
+    }
+    {  // running away at 8 yd/s
+        const auto v = score(line(40.0, 20.0, -8.0, 0.0, 11), receiver);
+        CHECK(v.value > 0.0);
+        CHECK_NEAR(v.closing, 8.0 / 11.0, 1e-12);
+    }
+    {  // standing still next to a standing receiver: only the effort charge
+        const auto v = score(line(45.0, 20.0, 0.0, 0.0, 11), receiver);
+        CHECK_NEAR(v.value, 0.25, 1e-12);
+    }
+    {  // 20 yd/s at the receiver from 30 yd: penalised, and worse than 12.5 yd/s
+        const auto fast = score(line(20.0, 20.0, 20.0, 0.0, 11), receiver);
+        const auto limit = score(line(20.0, 20.0, 12.5, 0.0, 11), receiver);
+        CHECK(fast.speed_penalty > 0.0);
+        CHECK_NEAR(fast.speed_penalty, 2.0 * (20.0 - 12.5) * 1.0 / 11.0, 1e-9);
+        CHECK(limit.speed_penalty == 0.0);
+        CHECK(fast.value > limit.value);
+    }
+    {  // batch over K rows with different lengths == incremental, bit for bit
+        const std::size_t k = 4, n = 13;
+        std::vector<double> d(k * n * 2), r(k * n * 2);
+        std::uint64_t state = 12345;
+        auto rnd = [&state]() {  // small LCG: deterministic, no <random> distribution differences
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            return static_cast<double>(state >> 11) / 9007199254740992.0;
+        };
+        for (std::size_t i = 0; i < d.size(); ++i) {
+            d[i] = 30.0 + 3.0 * rnd() + static_cast<double>(i % 26) * 0.4;
+            r[i] = 35.0 + 2.0 * rnd() + static_cast<double>(i % 26) * 0.5;
+        }
+        const std::int64_t lengths[k] = {13, 7, 2, 1};
+        std::vector<MetricValue> out(k);
+        ghostedge::metric_batch(d.data(), r.data(), k, n, lengths, p, out.data());
+        for (std::size_t i = 0; i < k; ++i) {
+            MetricAccumulator acc(p);
+            double last = std::nan("");
+            for (std::int64_t t = 0; t < lengths[i]; ++t) {
+                const std::size_t o = (i * n + static_cast<std::size_t>(t)) * 2;
+                last = acc.push(d[o], d[o + 1], r[o], r[o + 1]);
+            }
+            if (lengths[i] < 2) {
+                CHECK(std::isnan(out[i].value));
+                CHECK(std::isnan(last));
+            } else {
+                CHECK(std::memcmp(&last, &out[i].value, sizeof(double)) == 0);
+                const MetricValue c = acc.current();
+                CHECK(std::memcmp(&c, &out[i], sizeof(MetricValue)) == 0);
+            }
+        }
+        // Length beyond the row is clamped to the row.
+        const std::int64_t too_long[1] = {1000};
+        MetricValue clamped{}, full{};
+        ghostedge::metric_batch(d.data(), r.data(), 1, n, too_long, p, &clamped);
+        ghostedge::metric_batch(d.data(), r.data(), 1, n, nullptr, p, &full);
+        CHECK(std::memcmp(&clamped, &full, sizeof(MetricValue)) == 0);
+    }
+    {  // a NaN frame makes the trajectory NaN; reset() recovers
+        MetricAccumulator acc(p);
+        acc.push(40.0, 20.0, 50.0, 20.0);
+        CHECK(std::isnan(acc.push(std::nan(""), 20.0, 50.0, 20.0)));
+        CHECK(std::isnan(acc.push(41.0, 20.0, 50.0, 20.0)));
+        CHECK(!acc.valid());
+        acc.reset();
+        acc.push(40.0, 20.0, 50.0, 20.0);
+        CHECK(acc.push(41.0, 20.0, 50.0, 20.0) < 0.0);
+    }
+    return check::finish();
+}

@@ -1,0 +1,199 @@
+"""Ghost trajectories with ONNX Runtime - the API the metric, the live engine and the replay use.
+
+``GhostModel`` loads the shipped model (``ghostedge/models/ghostedge_ghost.onnx`` from the
+installed package, else ``models/`` of the source tree) with the best available execution
+provider (TensorRT -> CUDA -> CPU). ``predict_frame`` scores every defender x receiver pair of a
+frame in one batched call; ``ghost_play`` does the same from a :class:`Play` (counterfactuals).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..data.play import Play
+from .features import HISTORY, N_FEATURES, _core, feature_indices, offense_mask
+from .frames import H_MAX, WINDOW_H, PlayContext, displacement_to_raw
+
+MODEL_FILENAME = "ghostedge_ghost.onnx"
+PROVIDER_PRIORITY = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
+SUPPORTED_FORMATS = ("1",)
+
+
+class ModelError(RuntimeError):
+    """The model file exists but cannot be used (corrupt, or built for another feature layout)."""
+
+
+@dataclass
+class Ghosts:
+    """Predicted trajectories for every defender x receiver pair of one frame (raw field yards).
+
+    mean / sigma [D, R, H, 2]: positions at t+1 .. t+H and the per-axis standard deviation;
+    pairs that could not be scored (a player or the ball missing at t-2..t) are NaN and
+    ``valid`` is False for them.
+    """
+
+    mean: np.ndarray
+    sigma: np.ndarray
+    valid: np.ndarray  # [D, R] bool
+    defenders: np.ndarray  # [D] player indices (into the play's / frame's player axis)
+    receivers: np.ndarray  # [R] player indices
+    frame_id: int | None = None
+    defender_ids: np.ndarray | None = None  # [D] nflIds when built from a Play
+    receiver_ids: np.ndarray | None = None  # [R] nflIds when built from a Play
+
+
+def default_model_path() -> Path:
+    """The installed package's model, else the source tree's models/ folder."""
+    try:
+        res = resources.files("ghostedge").joinpath("models", MODEL_FILENAME)
+        if res.is_file():
+            return Path(str(res))
+    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):
+        pass
+    return Path(__file__).resolve().parents[3] / "models" / MODEL_FILENAME
+
+
+def choose_providers(requested: list[str] | None = None) -> list[str]:
+    """Requested (or TensorRT/CUDA/CPU) providers that this onnxruntime offers, CPU always last."""
+    import onnxruntime as ort
+
+    available = set(ort.get_available_providers())
+    wanted = list(requested) if requested else list(PROVIDER_PRIORITY)
+    chosen = [p for p in wanted if p in available and p != "CPUExecutionProvider"]
+    return chosen + ["CPUExecutionProvider"]
+
+
+class GhostModel:
+    """An ONNX Runtime session of the ghost model plus the feature/coordinate plumbing."""
+
+    def __init__(self, path: str | Path | None = None, providers: list[str] | None = None):
+        import onnxruntime as ort
+
+        self.path = Path(path) if path is not None else default_model_path()
+        if not self.path.is_file():
+            raise FileNotFoundError(f"ghost model not found: {self.path}")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1  # tiny batches: threads cost more than they save
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(self.path), sess_options=opts, providers=choose_providers(providers))
+        except Exception as exc:  # onnxruntime raises several types for unreadable files
+            raise ModelError(f"cannot load ghost model {self.path}: {exc}") from exc
+        self.providers: list[str] = list(self.session.get_providers())
+        meta = self.session.get_modelmeta().custom_metadata_map
+        if meta.get("ghostedge_format") not in SUPPORTED_FORMATS:
+            raise ModelError(f"{self.path} is not a ghostedge ghost model of a supported format "
+                             f"(ghostedge_format={meta.get('ghostedge_format')!r})")
+        try:
+            self.feature_names: list[str] = json.loads(meta["feature_names"])
+            self.horizon = int(meta["horizon"])
+            self._columns = feature_indices(self.feature_names)
+        except (KeyError, ValueError) as exc:
+            raise ModelError(f"{self.path}: incompatible model metadata: {exc}") from exc
+        self.metadata = dict(meta)
+        self._input = self.session.get_inputs()[0].name
+        if self.session.get_inputs()[0].shape[-1] != len(self.feature_names):
+            raise ModelError(f"{self.path}: input width does not match its feature list")
+
+    # -- the model-frame core, shared by evaluation and the per-frame calls ----------------
+    def run_features(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate features [B, F_all] -> (mean, sigma [B, H_MAX, 2] model-frame displacement
+        from p[t], valid [B]). Rows with any NaN among the used features come back NaN."""
+        x = np.asarray(features, dtype=np.float32)
+        if x.ndim != 2 or x.shape[1] != N_FEATURES:
+            raise ValueError(f"features: expected shape (B, {N_FEATURES}), got {x.shape}")
+        x = x[:, self._columns]
+        valid = np.isfinite(x).all(axis=1)
+        x = np.where(valid[:, None], x, 0.0).astype(np.float32)
+        if x.shape[0] == 0:
+            empty = np.zeros((0, self.horizon, 2), np.float32)
+            return empty, empty.copy(), valid
+        mean, sigma = self.session.run(None, {self._input: x})
+        mean[~valid] = np.nan
+        sigma[~valid] = np.nan
+        return mean, sigma, valid
+
+    def _check_horizon(self, horizon: int) -> int:
+        horizon = int(horizon)
+        if not 1 <= horizon <= self.horizon:
+            raise ValueError(f"horizon must be 1..{self.horizon} frames, got {horizon}")
+        return horizon
+
+    def predict_frame(self, xy_hist, o_hist, ball_hist, defenders, receivers, context: PlayContext,
+                      horizon: int = WINDOW_H, *, is_offense=None) -> Ghosts:
+        """Ghosts of every defender against every receiver from frames t-2..t.
+
+        xy_hist [3, N, 2] raw field positions of all players (rows t-2, t-1, t), o_hist [3, N]
+        orientation in degrees, ball_hist [3, 2]; defenders / receivers: player indices;
+        context: the play (direction, line of scrimmage, down, ...); is_offense [N] bool, by
+        default the receivers are the offence and everyone else the defence. One ONNX call.
+        """
+        horizon = self._check_horizon(horizon)
+        xy = np.ascontiguousarray(xy_hist, dtype=np.float64)
+        if xy.ndim != 3 or xy.shape[0] != HISTORY or xy.shape[2] != 2:
+            raise ValueError(f"xy_hist: expected shape (3, N, 2), got {xy.shape}")
+        n = xy.shape[1]
+        defenders = np.ascontiguousarray(defenders, dtype=np.int64).reshape(-1)
+        receivers = np.ascontiguousarray(receivers, dtype=np.int64).reshape(-1)
+        if is_offense is None:
+            off = np.zeros(n, np.uint8)
+            off[receivers[(receivers >= 0) & (receivers < n)]] = 1
+        else:
+            off = np.ascontiguousarray(is_offense, dtype=np.uint8).reshape(-1)
+        feats, _ = _core.build_pair_features(
+            xy, np.ascontiguousarray(o_hist, dtype=np.float64), np.ascontiguousarray(ball_hist, dtype=np.float64),
+            off, context.vector(), defenders, receivers, context.play_left, False,
+        )
+        d, r = defenders.size, receivers.size
+        mean, sigma, valid = self.run_features(feats.reshape(d * r, N_FEATURES))
+        start = np.full((d, 2), np.nan)
+        ok = (defenders >= 0) & (defenders < n)
+        start[ok] = xy[-1, defenders[ok]]
+        mean_raw = start[:, None, None, :] + displacement_to_raw(mean[:, :horizon].reshape(d, r, horizon, 2), context.play_left)
+        return Ghosts(mean=mean_raw, sigma=sigma[:, :horizon].reshape(d, r, horizon, 2).astype(np.float64),
+                      valid=valid.reshape(d, r), defenders=defenders, receivers=receivers)
+
+    def ghost_play(self, play: Play, frame_id: int, target_nfl_id: int | None = None,
+                   horizon: int | None = None) -> Ghosts:
+        """Ghosts of the play's defensive backs at ``frame_id`` for one target receiver (all
+        eligible receivers when None). Horizon defaults to the frames left until the pass
+        arrives (at least 10, at most the model's)."""
+        t = play.frame_index(frame_id)
+        if t < HISTORY - 1:
+            raise ValueError(f"frame {frame_id} has fewer than {HISTORY - 1} frames of history")
+        if horizon is None:
+            left = (play.pass_arrived_frame - int(frame_id)) if play.pass_arrived_frame else WINDOW_H
+            horizon = min(max(left, WINDOW_H), self.horizon)
+        receivers = (np.array([play.player_index(target_nfl_id)]) if target_nfl_id is not None
+                     else play.eligible_receivers())
+        defenders = play.defensive_backs()
+        sl = slice(t - HISTORY + 1, t + 1)
+        g = self.predict_frame(play.xy[sl], play.o[sl], play.ball_xy[sl], defenders, receivers,
+                               PlayContext.from_play(play), horizon, is_offense=offense_mask(play))
+        g.frame_id = int(frame_id)
+        g.defender_ids = play.nfl_ids[defenders]
+        g.receiver_ids = play.nfl_ids[receivers]
+        return g
+
+
+_DEFAULT: GhostModel | None = None
+
+
+def default_model() -> GhostModel:
+    """The shipped model, loaded once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = GhostModel()
+    return _DEFAULT
+
+
+def ghost_play(play: Play, frame_id: int, target_nfl_id: int | None = None, horizon: int | None = None,
+               model: GhostModel | None = None) -> Ghosts:
+    """Counterfactual ghosts of a play's defensive backs (see :meth:`GhostModel.ghost_play`)."""
+    return (model or default_model()).ghost_play(play, frame_id, target_nfl_id, horizon)

@@ -1,0 +1,576 @@
+"""The full-game soak: real plays back to back as one continuous game, through the live engine,
+as fast as the machine allows, with faults injected (``ghostedge soak``, docs/reliability.md).
+
+For every play the simulator turns the real tracking into tag-read packets on one game clock
+(play after play, 10 Hz without a gap). The packets go, frame by frame, through the engine the
+way a broadcast host drives it (``push_packets`` then ``tick``), with at most one fault episode
+per play. A clean ingest pipeline runs in lockstep on the same packets without the fault: its
+counters are the baseline each fault's counters are measured against, and its frames feed the
+reference ghosts that the engine's ghosts must come back to within a second of clean data.
+
+A fault counts as *counted* when the counter that should see it moved by what was injected
+(exactly, where the counter measures the same unit; see ``_expectations``). The engine-level
+faults that need a different engine (missing and corrupt model file) run on their own engine
+for one play before the game.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import faults as fl
+from .data import FIELD_WIDTH_YD, Play
+
+FRAME_US = 100_000  # 10 Hz
+# The host closes the frame at t once the reads up to t + the pipeline's delay have arrived, plus
+# this wait for late packets (as ingest.replay_packets).
+LATENCY_MARGIN_US = 30_000
+CLOCK_JUMP_US = 5_000_000  # a hub clock stepping 5 s (e.g. an NTP correction)
+WALK_OFF_YPS = 7.0  # a player leaving the field, jogging toward the nearest sideline
+RECOVERY_FRAMES = 10  # ghosts are compared with the clean run this many frames (1 s) after a fault
+#: Ghosts "recovered" when the mean distance between the engine's and the clean run's ghost
+#: positions (over every defender/receiver pair and horizon frame) is at most this. Four inches:
+#: below the tracking system's own accuracy (about 6 in).
+RECOVERY_TOLERANCE_YD = 4.0 / 36.0
+
+
+@dataclass
+class SoakConfig:
+    game_minutes: float = 180.0
+    faults: tuple[str, ...] = fl.FAULT_KINDS
+    seed: int = 0
+    data: str | None = None  # data folder; None: the shared data if found, else the samples
+    model_path: str | None = None  # None: the shipped model
+    warmup_minutes: float = 5.0  # RSS growth is measured from here to the end
+    progress: bool = True
+
+
+@dataclass
+class _Episode:
+    event: fl.FaultEvent
+    start: int  # first frame index of the fault
+    end: int  # last frame index of the fault (inclusive)
+    check: int | None  # frame index of the recovery check (None: no check)
+    exclude_nfl: int | None = None  # player the fault removed (excluded from the ghost check)
+    before: dict = field(default_factory=dict)
+    clean_before: dict = field(default_factory=dict)
+    stale_clean: list = field(default_factory=list)
+    stale_slow: list = field(default_factory=list)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _load_plays(data: str | None) -> tuple[list[Play], str]:
+    from .data import load_dataset
+
+    if data is None:
+        shared = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ngs_highlights"
+        env = os.environ.get("GHOSTEDGE_NGS_DATA")
+        for cand in ([Path(env)] if env else []) + [shared]:
+            if (cand / "tracking.csv.gz").exists():
+                data = str(cand)
+                break
+    if data is None:
+        from .data import load_samples
+
+        dataset, source = load_samples(), "samples"
+    else:
+        dataset, source = load_dataset(data), str(data)
+    plays = [p for p in dataset.iter_plays() if p.n_frames >= 40 and p.n_players >= 2]
+    if not plays:
+        raise ValueError(f"{source}: no play with at least 40 frames")
+    return plays, source
+
+
+def _split_by_frame(packets: list[bytes], arrival_us: np.ndarray, frame_times: np.ndarray,
+                    delay_s: float) -> list[list[bytes]]:
+    """Packets grouped by the frame whose tick first sees them: tick(t) is called once what
+    arrived by t + delay + margin has been pushed."""
+    due = frame_times + int(round(delay_s * 1e6)) + LATENCY_MARGIN_US
+    idx = np.searchsorted(due, np.asarray(arrival_us), side="left")
+    chunks: list[list[bytes]] = [[] for _ in range(frame_times.size)]
+    for p, i in zip(packets, idx):
+        chunks[min(int(i), frame_times.size - 1)].append(p)
+    return chunks
+
+
+def _derived(c: dict, prefix: str) -> dict:
+    """Counters by the names the expectations use (pipeline counters; decoder ones decode_*)."""
+    out = {k[len(prefix):]: v for k, v in c.items() if k.startswith(prefix)}
+    out["decode_packets_rejected"] = sum(out.get(f"decode_{k}", 0) for k in
+                                         ("packets_bad_crc", "packets_bad_header", "packets_truncated"))
+    out["player_ticks_held_or_lost"] = out.get("player_ticks_held", 0) + out.get("player_ticks_lost", 0)
+    return out
+
+
+class _Soak:
+    def __init__(self, cfg: SoakConfig, model: Any = None) -> None:
+        self.cfg = cfg
+        self.model = model
+        self.rng = np.random.default_rng(cfg.seed)
+        self.events: list[fl.FaultEvent] = []
+        self.frames = 0
+        self.answered = 0
+        self.exceptions = 0
+        self.exception_messages: list[str] = []
+        self.latencies_ms: list[float] = []
+        self.control_errors: list[float] = []
+
+    # -- host-side calls: every exception out of the engine is a failure of the engine --------
+    def _call(self, fn, *args):
+        try:
+            return fn(*args)
+        except Exception as exc:  # counted: the per-frame API must never raise
+            self.exceptions += 1
+            if len(self.exception_messages) < 10:
+                self.exception_messages.append(f"{getattr(fn, '__name__', fn)}: {type(exc).__name__}: {exc}")
+            return None
+
+    def run(self) -> dict:
+        from .engine import Engine, EngineConfig, GhostResult
+        from .ingest import IngestPipeline
+        from .sim import SimConfig, simulate_play
+
+        self.GhostResult, self.IngestPipeline = GhostResult, IngestPipeline
+        self.SimConfig, self.simulate_play = SimConfig, simulate_play
+        cfg = self.cfg
+        t_wall0 = time.perf_counter()
+        plays, source = _load_plays(cfg.data)
+        total_frames = int(round(cfg.game_minutes * 60 * 10))
+        if self.model is None:
+            from .model.inference import GhostModel
+
+            self.model = GhostModel(cfg.model_path)
+        self.slow_model = fl.SlowModel(self.model)
+        self.engine = Engine(EngineConfig(model_path=cfg.model_path), model=self.slow_model)
+
+        kinds = [k for k in cfg.faults if k not in ("model_missing", "model_corrupt")]
+        order = [str(k) for k in self.rng.permutation(kinds)] if kinds else []
+        game_t0 = 1_600_000_000_000_000
+        if "model_missing" in cfg.faults or "model_corrupt" in cfg.faults:
+            self._model_file_faults(plays[0], Engine, EngineConfig, game_t0)
+
+        from tqdm import tqdm
+
+        bar = tqdm(total=total_frames, unit="frame", desc="soak", disable=not cfg.progress, file=None)
+        rss_start = None
+        warm_frames = int(cfg.warmup_minutes * 600)
+        t_play = game_t0
+        k = next_kind = 0
+        activated = False
+        while self.frames < total_frames:
+            play = plays[k % len(plays)]
+            n = min(play.n_frames, total_frames - self.frames)
+            kind = order[next_kind % len(order)] if order else None
+            sim = simulate_play(play, SimConfig(start_time_us=t_play, loss_rate=0.0, reorder_rate=0.0),
+                                seed=cfg.seed * 100_003 + k)
+            if not activated:
+                from .engine import Roster
+
+                self.engine.set_roster(Roster.from_play(play, registry=sim.registry, frame0_time_us=t_play))
+                self.engine.activate()
+                activated = True
+            if self._run_play(play, sim, n, kind, f"{play.game_id}/{play.play_id}", bar):
+                next_kind += 1  # else the play could not take it: the next play tries again
+            if rss_start is None and self.frames >= warm_frames:
+                rss_start = _rss_mb()
+            t_play += n * FRAME_US
+            k += 1
+        bar.close()
+        rss_end = _rss_mb()
+        counters = self.engine.counters()
+        self.engine.close()
+        return self._report(source, len(plays), k, rss_start if rss_start is not None else rss_end,
+                            rss_end, time.perf_counter() - t_wall0, counters)
+
+    # -- one play --------------------------------------------------------------------------
+    def _run_play(self, play: Play, sim, n: int, kind: str | None, name: str, bar) -> bool:
+        """Run one play with at most one fault of ``kind``; True when the fault was injected."""
+        from .engine import Roster
+        from .metric import play_context
+
+        engine = self.engine
+        times = sim.frame_times_us[:n]
+        reference = self.IngestPipeline(sim.registry)
+        clean = _split_by_frame(sim.packets, sim.packet_times_us, times, reference.delay_s)
+        faulted = [list(c) for c in clean]
+        episode = self._plan(kind, play, sim, times, faulted, name) if kind else None
+
+        roster = Roster.from_play(play, registry=sim.registry, frame0_time_us=int(times[0]))
+        self._call(engine.set_roster, roster)
+        slot_of = {int(v): i for i, v in enumerate(play.nfl_ids)}
+        ingest_to_roster = np.array([slot_of.get(int(v), -1) for v in reference.nfl_ids])
+        hist = np.full((3, play.n_players, 2), np.nan)
+        hist_o = np.full((3, play.n_players), np.nan)
+        hist_ball = np.full((3, 2), np.nan)
+        context = play_context(play)
+        control_at = n // 2 if episode is None else None
+
+        for i in range(n):
+            t = int(times[i])
+            if episode is not None and i == episode.start:
+                self._episode_begin(episode, reference)
+            pace = episode is not None and episode.event.kind == "slow_inference" and \
+                episode.start - RECOVERY_FRAMES <= i <= episode.end
+            t_frame = time.perf_counter()
+            if pace:
+                if i == episode.start - RECOVERY_FRAMES:
+                    engine.flush(timeout_s=30.0)  # start the paced control window with the worker idle
+                self.slow_model.slow = episode.start <= i <= episode.end
+            # The host: push what arrived, then close the frame (or push a decoded frame).
+            t0 = time.perf_counter()
+            for chunk in faulted[i]:
+                self._call(engine.push_packets, chunk)
+            host_ms = (time.perf_counter() - t0) * 1e3
+            # The clean reference on the same packets, minus the fault.
+            for chunk in clean[i]:
+                reference.push(chunk)
+            frame = reference.tick(t)
+            hist[:-1], hist_o[:-1], hist_ball[:-1] = hist[1:], hist_o[1:], hist_ball[1:]
+            hist[-1], hist_o[-1] = np.nan, np.nan
+            ok = (ingest_to_roster >= 0) & frame.has_estimate()
+            hist[-1, ingest_to_roster[ok], 0] = frame.x[ok]
+            hist[-1, ingest_to_roster[ok], 1] = frame.y[ok]
+            hist_o[-1, ingest_to_roster[ok]] = frame.o[ok]
+            hist_ball[-1] = (frame.ball_x, frame.ball_y)
+
+            poison = episode is not None and episode.event.kind == "nan_inf_frame" and \
+                episode.start <= i <= episode.end
+            t0 = time.perf_counter()
+            if poison:
+                xy, _ = fl.poison_frame(hist[-1], self.rng)
+                result = self._call(engine.push_frame, t, xy, hist_o[-1], hist_ball[-1])
+            else:
+                result = self._call(engine.tick, t)
+            self.latencies_ms.append(host_ms + (time.perf_counter() - t0) * 1e3)
+            self.frames += 1
+            if isinstance(result, self.GhostResult):
+                self.answered += 1
+                if pace:
+                    (episode.stale_slow if episode.start <= i <= episode.end else episode.stale_clean).append(
+                        bool(result.stale))
+            if pace:  # real time while the slow-inference fault is measured
+                time.sleep(max(0.0, FRAME_US / 1e6 - (time.perf_counter() - t_frame)))
+            if episode is not None and i == episode.end:
+                self.slow_model.slow = False
+            check = episode.check if episode is not None else control_at
+            if check is not None and i == check and np.isfinite(hist).all(axis=(0, 2)).any():
+                err = self._ghost_difference(play, roster, hist, hist_o, hist_ball, context,
+                                             None if episode is None else episode.exclude_nfl)
+                if episode is None:
+                    if err is not None:
+                        self.control_errors.append(err)
+                else:
+                    episode.event.recovery_error_yd = err
+            bar.update(1)
+        if episode is not None:
+            self._episode_end(episode, reference)
+        return episode is not None
+
+    def _ghost_difference(self, play, roster, hist, hist_o, hist_ball, context, exclude_nfl) -> float | None:
+        """Mean distance (yd) between the engine's ghosts for this frame and the ghosts of the
+        clean run's last three frames, over the defender/receiver pairs both have."""
+        if not self.engine.flush(timeout_s=30.0):
+            return None
+        res = self.engine.latest()
+        if res is None or not res.ok or res.mean.size == 0:
+            return None
+        seen = np.isfinite(hist).all(axis=(0, 2))
+        roster_dfd, roster_rcv = roster.defenders(), roster.receivers()  # the engine's choice
+        dfd, rcv = roster_dfd[seen[roster_dfd]], roster_rcv[seen[roster_rcv]]
+        if dfd.size == 0 or rcv.size == 0:
+            return None
+        ghosts = self.model.predict_frame(hist, hist_o, hist_ball, dfd, rcv, context, horizon=res.mean.shape[2])
+        ref = {(int(play.nfl_ids[a]), int(play.nfl_ids[b])): ghosts.mean[i, j]
+               for i, a in enumerate(dfd) for j, b in enumerate(rcv)}
+        diffs = []
+        for i, d_id in enumerate(res.defender_ids):
+            for j, r_id in enumerate(res.receiver_ids):
+                if exclude_nfl in (int(d_id), int(r_id)):
+                    continue
+                other = ref.get((int(d_id), int(r_id)))
+                if other is not None:
+                    diffs.append(np.linalg.norm(res.mean[i, j] - other, axis=-1).mean())
+        return float(np.mean(diffs)) if diffs else None
+
+    # -- fault planning --------------------------------------------------------------------
+    def _plan(self, kind, play, sim, times, chunks, name) -> _Episode | None:
+        """Inject one fault of ``kind`` into ``chunks`` (per-frame packet lists, in place)."""
+        rng, n = self.rng, len(times)
+        duration = {"packet_loss_burst": 20, "clock_jump_forward": 10, "clock_jump_backward": 10,
+                    "unknown_tags": 10, "nan_inf_frame": 3, "slow_inference": 10}.get(kind, 1)
+        first = max(RECOVERY_FRAMES + 5, 15)
+        last = n - duration - RECOVERY_FRAMES - 2
+        if kind == "player_leaves_field":
+            last = n - 30  # walking off takes seconds: checked again below
+        if last < first:
+            return None
+        s = int(rng.integers(first, last + 1))
+        e = s + duration - 1
+        ev = fl.FaultEvent(kind=kind, start_us=int(times[s]), end_us=int(times[e]), play=name)
+        ep = _Episode(event=ev, start=s, end=e, check=e + RECOVERY_FRAMES)
+
+        def packet_at(frame: int) -> int | None:
+            return int(rng.integers(len(chunks[frame]))) if chunks[frame] else None
+
+        j = packet_at(s)
+        if kind in fl.PACKET_FAULTS and kind != "packet_loss_burst" and j is None:
+            return None
+        if kind == "garbage_bytes":
+            junk = fl.garbage(rng, int(rng.integers(1, 2048)))
+            chunks[s].insert(j, junk)
+            ev.injected, ev.expected = len(junk), {"decode_bytes_skipped": ["==", len(junk)]}
+        elif kind == "truncated_packet":
+            part = fl.truncate(chunks[s][j], rng)
+            chunks[s][j] = part
+            ev.injected = len(part)
+            ev.expected = {"decode_bytes_skipped": ["==", len(part)], "decode_packets_rejected": [">=", 1]}
+        elif kind == "bit_flip":
+            chunks[s][j] = fl.flip_bit(chunks[s][j], rng)
+            ev.injected = 1
+            ev.expected = {"decode_packets_rejected": ["==", 1],
+                           "decode_bytes_skipped": ["==", len(chunks[s][j])]}
+        elif kind == "duplicate_packet":
+            chunks[s].insert(j + 1, chunks[s][j])
+            ev.expected = {"decode_packets_duplicate": ["==", 1]}
+        elif kind == "reordered_packets":
+            if len(chunks[s]) < 2:
+                return None
+            j = min(j, len(chunks[s]) - 2)
+            chunks[s][j], chunks[s][j + 1] = chunks[s][j + 1], chunks[s][j]
+            ev.expected = {"decode_packets_reordered": ["==", 1]}
+        elif kind == "out_of_range_wire":
+            chunks[s][j], _ = fl.out_of_range_record(chunks[s][j], rng)
+            ev.expected = {"decode_records_bad_position": ["==", 1]}
+        elif kind == "packet_loss_burst":
+            lost = sum(len(chunks[f]) for f in range(s, e + 1))
+            for f in range(s, e + 1):
+                chunks[f] = []
+            ev.injected = lost
+            # Nothing counts a missing packet; the players go held, then lost.
+            ev.expected = {"player_ticks_held_or_lost": [">=", duration]}
+        elif kind in ("clock_jump_forward", "clock_jump_backward"):
+            delta = CLOCK_JUMP_US if kind == "clock_jump_forward" else -CLOCK_JUMP_US
+            reads = 0
+            for f in range(s, e + 1):
+                reads += sum((len(p) - 32) // 24 for p in chunks[f])
+                chunks[f] = [fl.shift_clock(p, delta) for p in chunks[f]]
+            ev.injected = reads
+            ev.expected = ({"reads_late": ["==", reads]} if delta < 0 else
+                           {"player_ticks_held_or_lost": [">=", duration]})
+        elif kind in ("tag_dies", "player_leaves_field"):
+            # A player on the field for the rest of the play (slots follow play.nfl_ids); the one
+            # who walks off is the one nearest a sideline, so that he is gone before the play ends.
+            stays = np.flatnonzero(play.present[s:n].mean(axis=0) >= 0.95)
+            if stays.size == 0:
+                return None
+            if kind == "tag_dies":
+                slot = int(rng.choice(stays))
+            else:
+                y = play.xy[s, stays, 1]
+                to_side = np.minimum(y, FIELD_WIDTH_YD - y)
+                slot = int(stays[int(np.nanargmin(to_side))])
+                # Beyond the sideline plus the pipeline's 10 yd field margin, and 1 yd more.
+                frames_needed = int(np.ceil((float(np.nanmin(to_side)) + 11.0) / WALK_OFF_YPS * 10))
+                if s + frames_needed + 2 >= n:
+                    return None
+            nfl = int(sim.registry.slot_nfl_ids[slot])
+            ep.exclude_nfl = nfl
+            tags = [t for t in (sim.registry.core.shoulder_tag(slot, 0), sim.registry.core.shoulder_tag(slot, 1)) if t]
+            if kind == "tag_dies":
+                dead = tags[int(rng.integers(len(tags)))]
+                touched = 0
+                for f in range(s, n):
+                    new = []
+                    for p in chunks[f]:
+                        q, c = fl.map_records(p, lambda r, _t: r["tag_id"] != dead)
+                        new.append(q)
+                        touched += c
+                    chunks[f] = new
+                ev.injected = touched
+                # The player keeps one tag: single-tag frames for (most of) the rest of the play.
+                ev.expected = {"player_ticks_single_tag": [">=", (n - s) // 2]}
+                ev.end_us = int(times[-1])
+                ep.check = s + RECOVERY_FRAMES
+            else:
+                t_start = int(times[s])
+                direction = -1.0 if play.xy[s, slot, 1] < FIELD_WIDTH_YD / 2 else 1.0
+                speed_mm_per_us = WALK_OFF_YPS * fl.MM_PER_YD / 1e6
+
+                def walk(r, t, tags=tuple(tags)):
+                    mine = np.isin(r["tag_id"], tags) & (t >= t_start)
+                    r["y_mm"][mine] += (direction * speed_mm_per_us * (t[mine] - t_start)).astype(np.int32)
+
+                touched = 0
+                for f in range(s, n):
+                    new = []
+                    for p in chunks[f]:
+                        q, c = fl.map_records(p, walk)
+                        new.append(q)
+                        touched += c
+                    chunks[f] = new
+                ev.injected = touched
+                ev.expected = {"reads_off_field": [">=", 1]}
+                ev.end_us = int(times[-1])
+                ep.end = n - 1
+                ep.check = None  # he is gone: nothing to recover
+        elif kind == "unknown_tags":
+            known = set(int(t) for t in sim.registry.tag_ids)
+            stranger = next(t for t in range(3, 1 << 20, 2) if t not in known)
+            added = 0
+            for f in range(s, e + 1):
+                new = []
+                for p in chunks[f]:
+                    raw = fl.RawPacket.parse(p)
+                    if raw.records.size:
+                        extra = raw.records[:1].copy()
+                        extra["tag_id"] = stranger
+                        raw.records = np.concatenate([raw.records, extra])
+                        added += 1
+                    new.append(raw.to_bytes())
+                chunks[f] = new
+            ev.injected = added
+            ev.expected = {"reads_unknown_tag": ["==", added]}
+        elif kind == "nan_inf_frame":
+            ev.injected = duration
+            ev.expected = {}  # filled in by _episode_end from what the engine offers
+        elif kind == "slow_inference":
+            ev.injected = duration
+            ev.expected = {"stale_while_slow": [">=", 0.8], "fresh_while_normal": [">=", 0.8]}
+        return ep
+
+    def _episode_begin(self, ep: _Episode, reference) -> None:
+        self.engine.flush(timeout_s=30.0)
+        ep.before = self.engine.counters()
+        ep.clean_before = reference.counters()
+
+    def _episode_end(self, ep: _Episode, reference) -> None:
+        ev = ep.event
+        after = self.engine.counters()
+        eng = {k: after.get(k, 0) - ep.before.get(k, 0) for k in after if not k.startswith("ingest_")}
+        got, was = _derived(after, "ingest_"), _derived(ep.before, "ingest_")
+        clean_got, clean_was = _derived(reference.counters(), ""), _derived(ep.clean_before, "")
+        # A counter's move caused by the fault: the engine's delta over the episode (start to the
+        # end of the play) minus the clean run's delta over the same frames. The simulator's own
+        # noise (outliers, single-tag periods) cancels out; the exact counters have 0 there.
+        observed = {key: (got[key] - was.get(key, 0)) - (clean_got.get(key, 0) - clean_was.get(key, 0))
+                    for key in ev.expected if key in got}
+        if ev.kind == "slow_inference":
+            observed["stale_while_slow"] = float(np.mean(ep.stale_slow)) if ep.stale_slow else 0.0
+            observed["fresh_while_normal"] = float(1 - np.mean(ep.stale_clean)) if ep.stale_clean else 0.0
+            observed["slow_calls"] = self.slow_model.slow_calls
+        if ev.kind == "nan_inf_frame":
+            observed.update({k: v for k, v in eng.items() if v and k.startswith("errors_")})
+            # A counter of non-finite input would be named for it; none is offered.
+            candidates = [k for k in after if "finite" in k or "nan" in k]
+            ev.expected = {k: [">=", ev.injected] for k in candidates}
+            observed.update({k: eng.get(k, 0) for k in candidates})
+        ev.observed = observed
+        ev.counted = bool(ev.expected) and all(
+            (observed.get(k, 0) == v) if op == "==" else (observed.get(k, 0) >= v)
+            for k, (op, v) in ev.expected.items())
+        self.events.append(ev)
+
+    # -- engine-level faults on their own engines -------------------------------------------
+    def _model_file_faults(self, play, Engine, EngineConfig, t0) -> None:
+        from .engine import Roster
+
+        with tempfile.TemporaryDirectory(prefix="ghostedge-soak-") as tmp:
+            for kind in ("model_missing", "model_corrupt"):
+                if kind not in self.cfg.faults:
+                    continue
+                path = Path(tmp) / f"{kind}.onnx"
+                if kind == "model_corrupt":
+                    fl.corrupt_model_file(path, self.rng)
+                sim = self.simulate_play(play, self.SimConfig(start_time_us=t0, loss_rate=0.0, reorder_rate=0.0),
+                                         seed=self.cfg.seed)
+                engine = Engine(EngineConfig(model_path=str(path)))
+                ev = fl.FaultEvent(kind=kind, start_us=t0, end_us=int(sim.frame_times_us[-1]),
+                                   play=f"{play.game_id}/{play.play_id}")
+                answered = 0
+                try:
+                    engine.set_roster(Roster.from_play(play, registry=sim.registry, frame0_time_us=t0))
+                    engine.activate()
+                    chunks = _split_by_frame(sim.packets, sim.packet_times_us, sim.frame_times_us,
+                                             self.IngestPipeline(sim.registry).delay_s)
+                    for t, chunk in zip(sim.frame_times_us, chunks):
+                        for p in chunk:
+                            self._call(engine.push_packets, p)
+                        if isinstance(self._call(engine.tick, int(t)), self.GhostResult):
+                            answered += 1
+                    counters = engine.counters()
+                    engine.close()
+                except Exception as exc:  # activate() must degrade, not raise, by default
+                    self.exceptions += 1
+                    self.exception_messages.append(f"{kind}: {type(exc).__name__}: {exc}")
+                    counters = {}
+                ev.injected = 1
+                ev.expected = {"errors_model_load": ["==", 1], "frames_answered": ["==", len(chunks)]}
+                ev.observed = {"errors_model_load": counters.get("errors_model_load", 0),
+                               "frames_answered": answered}
+                ev.counted = all(ev.observed[k] == v for k, (_, v) in ev.expected.items())
+                self.events.append(ev)
+
+    # -- report ----------------------------------------------------------------------------
+    def _report(self, source, n_plays, plays_run, rss_start, rss_end, wall_s, counters) -> dict:
+        injected: dict[str, int] = {}
+        counted: dict[str, int] = {}
+        recovery: dict[str, dict] = {}
+        for ev in self.events:
+            kind = str(ev.kind)
+            injected[kind] = injected.get(kind, 0) + 1
+            counted[kind] = counted.get(kind, 0) + int(ev.counted)
+            if ev.recovery_error_yd is not None:
+                r = recovery.setdefault(ev.kind, {"checked": 0, "recovered": 0, "max_error_yd": 0.0})
+                r["checked"] += 1
+                r["recovered"] += int(ev.recovery_error_yd <= RECOVERY_TOLERANCE_YD)
+                r["max_error_yd"] = max(r["max_error_yd"], round(ev.recovery_error_yd, 4))
+        lat = np.asarray(self.latencies_ms) if self.latencies_ms else np.zeros(1)
+        uncounted = [ev.to_dict() for ev in self.events if not ev.counted][:20]
+        return {
+            "frames": self.frames,
+            "frames_answered": self.answered,
+            "exceptions": self.exceptions,
+            "exception_messages": self.exception_messages,
+            "game_minutes": self.frames / 600.0,
+            "plays": plays_run,
+            "distinct_plays": min(n_plays, plays_run),
+            "data": source,
+            "seed": self.cfg.seed,
+            "faults_injected": injected,
+            "faults_counted": counted,
+            "faults_uncounted": uncounted,
+            "recovery": recovery,
+            "recovery_tolerance_yd": RECOVERY_TOLERANCE_YD,
+            "recovery_control_max_yd": max(self.control_errors) if self.control_errors else None,
+            "recovery_controls": len(self.control_errors),
+            "rss_start_mb": round(rss_start, 2),
+            "rss_end_mb": round(rss_end, 2),
+            "rss_growth_mb": round(rss_end - rss_start, 2),
+            "rss_max_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 2),
+            "max_frame_latency_ms": round(float(lat.max()), 3),
+            "p50_frame_latency_ms": round(float(np.percentile(lat, 50)), 3),
+            "p99_frame_latency_ms": round(float(np.percentile(lat, 99)), 3),
+            "engine_counters": {k: int(v) for k, v in counters.items() if not k.startswith("ingest_")},
+            "wall_s": round(wall_s, 1),
+        }
+
+
+
+def run_soak(config: SoakConfig | None = None, model: Any = None) -> dict:
+    """Run the soak; returns the report (see the module docstring and docs/reliability.md).
+    ``model``: an object with ``predict_frame`` like ``GhostModel`` to use instead of loading
+    ``config.model_path``."""
+    return _Soak(config or SoakConfig(), model).run()

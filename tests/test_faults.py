@@ -1,0 +1,200 @@
+"""Fault injection (ghostedge.faults) against the real decoder and ingest pipeline: each fault
+does what it says, and the counter meant to see it moves by exactly what was injected."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ghostedge import faults as fl
+from ghostedge import wire
+from ghostedge.data import load_samples
+from ghostedge.ingest import IngestPipeline
+from ghostedge.sim import SimConfig, simulate_play
+
+
+@pytest.fixture(scope="module")
+def sim():
+    play = next(load_samples().iter_plays())
+    return simulate_play(play, SimConfig(loss_rate=0.0, reorder_rate=0.0), seed=3)
+
+
+@pytest.fixture(scope="module")
+def packets(sim):
+    return sim.packets[40:46]
+
+
+def decode(*chunks: bytes):
+    d = wire.Decoder()
+    reads = [d.feed(c) for c in chunks]
+    reads.append(d.finish())
+    return np.concatenate(reads), d.stats()
+
+
+def rejected(stats) -> int:
+    return stats["packets_bad_crc"] + stats["packets_bad_header"] + stats["packets_truncated"]
+
+
+def test_raw_packet_round_trip_is_byte_exact(packets):
+    for p in packets:
+        assert fl.RawPacket.parse(p).to_bytes() == p
+
+
+def test_raw_packet_refuses_non_packets():
+    with pytest.raises(ValueError, match="magic"):
+        fl.RawPacket.parse(b"GETX" + bytes(40))
+    with pytest.raises(ValueError, match="records"):
+        fl.RawPacket.parse(b"GETR\x01\x00\x05\x00" + bytes(24))
+
+
+def test_garbage_is_skipped_byte_for_byte(packets):
+    rng = np.random.default_rng(0)
+    junk = fl.garbage(rng, 5000)
+    assert b"G" not in junk and len(junk) == 5000
+    reads, stats = decode(packets[0] + junk + packets[1])
+    assert stats["bytes_skipped"] == 5000
+    assert stats["packets_ok"] == 2
+    clean, _ = decode(packets[0] + packets[1])
+    assert np.array_equal(reads, clean)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_truncated_packet_costs_exactly_its_bytes(seed):
+    play = next(load_samples().iter_plays())
+    p = simulate_play(play, SimConfig(loss_rate=0.0, reorder_rate=0.0), seed=1).packets[40:44]
+    part = fl.truncate(p[1], np.random.default_rng(seed))
+    assert 4 <= len(part) < len(p[1])
+    reads, stats = decode(p[0] + part + p[2] + p[3])
+    assert stats["bytes_skipped"] == len(part)
+    assert rejected(stats) == 1
+    assert stats["packets_ok"] == 3  # the packets around it are intact
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_any_bit_flip_rejects_exactly_that_packet(seed):
+    play = next(load_samples().iter_plays())
+    p = simulate_play(play, SimConfig(loss_rate=0.0, reorder_rate=0.0), seed=1).packets[40:44]
+    flipped = fl.flip_bit(p[1], np.random.default_rng(seed))
+    assert flipped != p[1] and len(flipped) == len(p[1])
+    _, stats = decode(p[0] + flipped + p[2] + p[3])
+    assert rejected(stats) == 1
+    assert stats["bytes_skipped"] == len(p[1])
+    assert stats["packets_ok"] == 3
+
+
+def test_duplicate_and_reordered_packets_are_counted(packets):
+    _, stats = decode(packets[0] + packets[2] + packets[1] + packets[1] + packets[3])
+    assert stats["packets_duplicate"] == 1
+    assert stats["packets_reordered"] == 1
+    assert stats["packets_ok"] == 4
+
+
+def test_out_of_range_record_rejects_only_that_record(packets):
+    bad, index = fl.out_of_range_record(packets[0], np.random.default_rng(5))
+    reads, stats = decode(bad)
+    good, _ = decode(packets[0])
+    assert stats["packets_ok"] == 1  # the CRC is right: only the record check can catch it
+    assert stats["records_bad_position"] == 1
+    assert len(reads) == len(good) - 1
+    assert np.array_equal(reads, np.delete(good, index))
+
+
+@pytest.mark.parametrize("delta_us", [-5_000_000, 3_600_000_000])
+def test_shift_clock_moves_every_blink(packets, delta_us):
+    shifted, stats = decode(fl.shift_clock(packets[0], delta_us))
+    original, _ = decode(packets[0])
+    assert stats["packets_ok"] == 1
+    assert np.array_equal(shifted["time_us"], original["time_us"] + delta_us)
+    assert np.array_equal(shifted["tag_id"], original["tag_id"])
+
+
+def test_map_records_drops_and_edits(packets):
+    original, _ = decode(packets[0])
+    dead = int(original["tag_id"][0])
+    out, touched = fl.map_records(packets[0], lambda r, t: r["tag_id"] != dead)
+    reads, _ = decode(out)
+    assert touched == int((original["tag_id"] == dead).sum())
+    assert dead not in set(reads["tag_id"].tolist())
+    assert len(reads) == len(original) - touched
+
+    def move(r, t):
+        r["y_mm"] -= 9144  # 10 yd
+
+    out, touched = fl.map_records(packets[0], move)
+    reads, _ = decode(out)
+    assert touched == len(original)
+    assert np.allclose(reads["y"], original["y"] - 10.0, atol=1e-3)
+
+
+def test_unknown_tags_are_counted_by_the_pipeline(sim):
+    """Unknown tags added to a live stream: reads_unknown_tag counts each one, nothing else moves."""
+    delay_us = int(round(IngestPipeline(sim.registry).delay_s * 1e6))
+
+    def run(add_unknown: bool):
+        pipe = IngestPipeline(sim.registry)
+        arrival = np.asarray(sim.packet_times_us)
+        added = k = 0
+        for i, t in enumerate(sim.frame_times_us):
+            while k < len(sim.packets) and arrival[k] <= t + delay_us + 30_000:
+                p = sim.packets[k]
+                if add_unknown and 20 <= i < 30:
+                    raw = fl.RawPacket.parse(p)
+                    extra = raw.records[-1:].copy()
+                    extra["tag_id"] = 3  # nflId 1's right shoulder: not on this roster
+                    raw.records = np.concatenate([raw.records, extra])
+                    p = raw.to_bytes()
+                    added += 1
+                pipe.push(p)
+                k += 1
+            pipe.tick(int(t))
+        return pipe.counters(), added
+
+    clean, _ = run(False)
+    faulted, added = run(True)
+    assert added > 0
+    assert faulted["reads_unknown_tag"] - clean["reads_unknown_tag"] == added
+    assert faulted["reads_accepted"] == clean["reads_accepted"]
+
+
+def test_poison_frame_hits_exactly_k_players():
+    xy = np.arange(44, dtype=float).reshape(22, 2)
+    out, k = fl.poison_frame(xy, np.random.default_rng(1), n_players=3)
+    assert k == 3
+    assert (~np.isfinite(out)).any(axis=1).sum() == 3
+    assert np.isfinite(xy).all()  # the input is untouched
+
+
+def test_slow_model_delays_only_when_switched_on():
+    class Echo:
+        providers = ["echo"]
+
+        def predict_frame(self, *args, **kwargs):
+            return "ghosts"
+
+    slow = fl.SlowModel(Echo(), delay_s=0.001)
+    assert slow.predict_frame() == "ghosts" and slow.slow_calls == 0
+    slow.slow = True
+    assert slow.predict_frame() == "ghosts" and slow.slow_calls == 1
+    assert slow.providers == ["echo"]
+
+
+def test_corrupt_model_file_is_not_a_model(tmp_path):
+    path = tmp_path / "model.onnx"
+    fl.corrupt_model_file(path, np.random.default_rng(0))
+    import onnxruntime as ort
+
+    with pytest.raises(Exception):
+        ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+def test_parse_fault_kinds():
+    assert fl.parse_fault_kinds("all") == fl.FAULT_KINDS
+    assert fl.parse_fault_kinds("none") == ()
+    assert fl.parse_fault_kinds("bit_flip, garbage_bytes") == ("bit_flip", "garbage_bytes")
+    with pytest.raises(ValueError, match="no_such_fault"):
+        fl.parse_fault_kinds("bit_flip,no_such_fault")
+    assert len(set(fl.FAULT_KINDS)) == len(fl.FAULT_KINDS) == 16

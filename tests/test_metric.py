@@ -1,0 +1,185 @@
+"""The composite metric on constructed trajectories, its bindings, and the reference table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ghostedge import _core, metric
+
+DT = 0.1
+
+
+def line(start, velocity, n_frames):
+    t = np.arange(n_frames)[:, None] * DT
+    return np.asarray(start, float) + t * np.asarray(velocity, float)
+
+
+STANDING_RECEIVER = line([50.0, 20.0], [0.0, 0.0], 11)
+
+
+def test_running_at_receiver_is_negative_and_away_positive():
+    at = metric.score(line([40.0, 20.0], [8.0, 0.0], 11), STANDING_RECEIVER)
+    away = metric.score(line([40.0, 20.0], [-8.0, 0.0], 11), STANDING_RECEIVER)
+    assert at.value < 0.0 < away.value
+    assert at.closing == pytest.approx(-8.0 / 11.0)
+    assert away.closing == pytest.approx(8.0 / 11.0)
+    assert at.effort == pytest.approx(0.25 * (1 - 8.0 / 11.0))
+
+
+def test_moving_receiver_held_at_constant_distance_has_zero_closing():
+    receiver = line([50.0, 20.0], [9.0, 0.0], 21)
+    trailing = line([48.0, 20.0], [9.0, 0.0], 21)
+    s = metric.score(trailing, receiver)
+    assert s.closing == pytest.approx(0.0, abs=1e-12)
+    assert s.value == pytest.approx(0.25 * (1 - 9.0 / 11.0))
+
+
+def test_superhuman_steps_are_penalised_and_never_pay():
+    fast = metric.score(line([20.0, 20.0], [20.0, 0.0], 11), STANDING_RECEIVER)
+    at_limit = metric.score(line([20.0, 20.0], [12.5, 0.0], 11), STANDING_RECEIVER)
+    assert fast.speed_penalty == pytest.approx(2.0 * 7.5 / 11.0)
+    assert at_limit.speed_penalty == 0.0
+    assert fast.value > at_limit.value
+    # A single teleporting step in an otherwise human trajectory is penalised too.
+    d = line([40.0, 20.0], [5.0, 0.0], 11)
+    d[6:] += [3.0, 0.0]  # one 3.5 yd step = 35 yd/s
+    assert metric.score(d, STANDING_RECEIVER).speed_penalty > 0.0
+
+
+def test_plays_of_different_length_compare():
+    # Same closing speed over 0.5 s and 3 s flights: same closing term.
+    short = metric.score(line([30.0, 20.0], [6.0, 0.0], 6), line([50.0, 20.0], [0.0, 0.0], 6))
+    long = metric.score(line([30.0, 20.0], [6.0, 0.0], 31), line([50.0, 20.0], [0.0, 0.0], 31))
+    assert short.value == pytest.approx(long.value)
+
+
+def test_batch_equals_incremental_exactly():
+    rng = np.random.default_rng(3)
+    k, t = 6, 17
+    d = 30.0 + np.cumsum(rng.normal(0, 0.6, (k, t, 2)), axis=1)
+    r = 40.0 + np.cumsum(rng.normal(0, 0.8, (k, t, 2)), axis=1)
+    lengths = np.array([17, 12, 5, 2, 1, 0])
+    batch = _core.metric_batch(d, r, lengths)
+    for i in range(k):
+        acc = _core.MetricAccumulator()
+        last = float("nan")
+        for f in range(lengths[i]):
+            last = acc.push(d[i, f, 0], d[i, f, 1], r[i, f, 0], r[i, f, 1])
+        if lengths[i] < 2:
+            assert np.isnan(batch[i]).all() and np.isnan(last)
+        else:
+            assert last == batch[i, 0]  # exact, not approx
+            assert acc.current() == tuple(batch[i])
+    # The accumulator's running value equals the batch value of the prefix.
+    acc = _core.MetricAccumulator()
+    for f in range(t):
+        v = acc.push(d[0, f, 0], d[0, f, 1], r[0, f, 0], r[0, f, 1])
+        if f >= 1:
+            assert v == _core.metric_batch(d[:1, : f + 1], r[:1, : f + 1])[0, 0]
+
+
+def test_lengths_mask_padding():
+    d = line([40.0, 20.0], [8.0, 0.0], 11)
+    padded = np.concatenate([d, np.full((5, 2), np.nan)])  # padding is never read
+    rpad = np.concatenate([STANDING_RECEIVER, np.zeros((5, 2))])
+    both = metric.score(np.stack([padded, padded]), np.stack([rpad, rpad]), lengths=np.array([11, 6]))
+    assert both.value[0] == metric.score(d, STANDING_RECEIVER).value
+    assert both.value[1] == metric.score(d[:6], STANDING_RECEIVER[:6]).value
+
+
+def test_receiver_broadcast_over_defenders_and_targets():
+    d = np.stack([line([40.0, 20.0], [8.0, 0.0], 11), line([60.0, 20.0], [8.0, 0.0], 11)])
+    s = metric.score(d, STANDING_RECEIVER)
+    assert s.value.shape == (2,)
+    assert s.value[0] < 0.0 < s.value[1]
+
+
+def test_nan_gives_nan_row_not_crash():
+    d = line([40.0, 20.0], [8.0, 0.0], 11)
+    d[4, 1] = np.nan
+    good = line([40.0, 20.0], [8.0, 0.0], 11)
+    s = metric.score(np.stack([d, good]), STANDING_RECEIVER)
+    assert np.isnan(s.value[0]) and np.isnan(s.closing[0])
+    assert np.isfinite(s.value[1])
+    acc = _core.MetricAccumulator()
+    acc.push(1.0, 1.0, 2.0, 2.0)
+    assert np.isnan(acc.push(float("inf"), 1.0, 2.0, 2.0))
+    assert not acc.valid
+
+
+@pytest.mark.parametrize(
+    "d_shape, r_shape",
+    [((3, 11), (3, 11)), ((3, 11, 3), (3, 11, 3)), ((3, 11, 2), (4, 11, 2)), ((3, 11, 2), (3, 9, 2))],
+)
+def test_bad_shapes_raise_value_error(d_shape, r_shape):
+    with pytest.raises(ValueError):
+        metric.score(np.zeros(d_shape), np.zeros(r_shape))
+    if len(d_shape) == 3 and len(r_shape) == 3:
+        with pytest.raises(ValueError):
+            _core.metric_batch(np.zeros(d_shape), np.zeros(r_shape))
+
+
+def test_bad_lengths_and_params_raise_value_error():
+    d = np.zeros((2, 5, 2))
+    with pytest.raises(ValueError):
+        metric.score(d, d, lengths=np.array([5]))
+    with pytest.raises(ValueError):
+        metric.score(d, d, lengths=np.array([5.0, 4.0]))
+    with pytest.raises(ValueError):
+        _core.metric_batch(d, d, np.array([5]))
+    with pytest.raises(ValueError):
+        _core.metric_batch(d, d, dt=0.0)
+    with pytest.raises(ValueError):
+        _core.MetricAccumulator(top_speed=float("nan"))
+
+
+def test_ghost_paths_prepends_start():
+    start = np.array([[1.0, 2.0], [3.0, 4.0]])
+    mean = np.zeros((2, 3, 5, 2))
+    paths = metric.ghost_paths(start, mean)
+    assert paths.shape == (2, 3, 6, 2)
+    assert (paths[1, 2, 0] == [3.0, 4.0]).all() and (paths[:, :, 1:] == 0).all()
+
+
+def test_aggregation_and_bootstrap():
+    plays = [np.array([-0.2, np.nan, 0.0]), np.array([0.4]), np.array([np.nan])]
+    assert metric.per_play_mean(plays)[:2] == pytest.approx([-0.1, 0.4])
+    assert np.isnan(metric.per_play_mean(plays)[2])
+    assert metric.average(plays) == pytest.approx(0.2 / 3)
+    lo, hi = metric.bootstrap_ci(plays, n_boot=500, seed=1)
+    assert -0.1 - 1e-12 <= lo <= metric.average(plays) <= hi <= 0.4 + 1e-12
+    assert metric.bootstrap_ci(plays, n_boot=500, seed=1) == [lo, hi]  # seeded
+
+
+def test_perturb_history_is_consistent_with_new_velocity():
+    rng = np.random.default_rng(0)
+    xy = np.stack([np.full((4, 2), 10.0 + k) for k in range(3)])  # [3, 4, 2]
+    o = np.zeros((3, 4))
+    before = xy.copy()
+    metric.perturb_history(xy, o, np.array([1, 3]), rng)
+    assert (xy[:, [0, 2]] == before[:, [0, 2]]).all()  # others untouched
+    assert (xy[2] == before[2]).all()  # the position at the throw is kept
+    step1, step2 = xy[1, [1, 3]] - xy[0, [1, 3]], xy[2, [1, 3]] - xy[1, [1, 3]]
+    assert np.allclose(step1, step2)
+    speed = np.linalg.norm(step2, axis=1) / DT
+    assert ((speed >= 1.0) & (speed <= 8.0)).all()
+    assert (o[0, [1, 3]] == o[2, [1, 3]]).all()
+
+
+@pytest.mark.slow
+def test_reference_table_on_real_plays_with_physics_baseline(ngs_dataset):
+    """The whole table runs on real plays; a defender sent off in a random direction with a
+    constant-velocity ghost scores worse than one keeping his own velocity."""
+    keys = ngs_dataset.plays.dropna(subset=["passForwardFrameId", "targetNflId"])
+    keys = [(int(g), int(p)) for g, p in keys[["gameId", "playId"]].itertuples(index=False)][:40]
+    plays = list(ngs_dataset.iter_plays(keys))
+    table = metric.reference_table(plays, metric.ConstantVelocityModel(), seed=0, n_boot=200)
+    assert table["n_defenders"] > 50 and table["n_plays"] > 20
+    assert table["n_perturbed"] > 0
+    for key in ("actual", "predicted", "perturbed"):
+        lo, hi = table["ci95"][key]
+        assert lo <= table[key] <= hi
+    assert table["ci95"]["perturbed_minus_predicted"][0] > 0.0
+    again = metric.reference_table(plays, metric.ConstantVelocityModel(), seed=0, n_boot=200)
+    assert again == table
