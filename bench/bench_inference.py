@@ -9,7 +9,6 @@ outputs are compared before timing so that a mismatch cannot masquerade as a spe
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +19,12 @@ FRAME_BATCH = 35  # 7 defensive backs x 5 eligible receivers: the issue's per-fr
 
 
 def model_path() -> Path:
-    p = REPO / "models" / "ghostedge_ghost.onnx"
-    if not p.exists():
-        raise FileNotFoundError(f"{p} not found (MODEL ships it)")
+    """The model the engine loads by default (the installed package's, else models/)."""
+    from ghostedge.model.inference import default_model_path
+
+    p = default_model_path()
+    if not p.is_file():
+        raise FileNotFoundError(f"ghost model not found: {p}")
     return p
 
 
@@ -59,9 +61,11 @@ def run(cfg: dict, plot_dir: Path | None, providers: list[str] | None = None) ->
     from reference_pipeline import torch_ghost_model
 
     path = model_path()
-    sess = ort_session(path, providers)
+    # One thread each, as the engine runs the model (GhostModel: intra_op_num_threads=1): the
+    # per-core cost; the other core is the host's.
+    sess = ort_session(path, providers, threads=1)
     torch_model = torch_ghost_model(path)
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(1)
     out_names = [o.name for o in sess.get_outputs()]
 
     # Same weights, same answer: check once on a small batch before timing anything.
@@ -91,11 +95,11 @@ def run(cfg: dict, plot_dir: Path | None, providers: list[str] | None = None) ->
 
     frame_row = min(rows, key=lambda r: abs(r["batch"] - FRAME_BATCH))
     out = {
-        "model": str(path.relative_to(REPO)),
+        "model": str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path),
         "providers": sess.get_providers(),
         "inputs": {i.name: list(map(str, i.shape)) for i in sess.get_inputs()},
         "max_abs_diff_ort_vs_torch": max_abs_diff,
-        "torch_threads": torch.get_num_threads(),
+        "threads": {"onnxruntime_intra_op": 1, "torch": torch.get_num_threads()},
         "batches": rows,
         "frame_batch": frame_row["batch"],
         "speedup_vs_torch_at_frame_batch": frame_row["speedup"],

@@ -157,10 +157,67 @@ def metric_numpy(defender_xy: np.ndarray, receiver_xy: np.ndarray) -> np.ndarray
 
 
 def torch_ghost_model(onnx_path: Path):
-    """MODEL's torch network with the shipped ONNX model's weights, in eager mode."""
-    from ghostedge.model import network  # training-only module: torch is imported here only
+    """MODEL's torch network (``ghostedge.model.network.GhostNet``) rebuilt in eager mode with
+    the weights of the shipped ONNX file: sizes from the initializers' shapes, the kinematic
+    feature columns from the feature list in the metadata, every parameter and buffer loaded by
+    name (strict: a renamed or missing tensor is an error, not a silently different model)."""
+    import json
 
-    return network.load_from_onnx(onnx_path).eval()
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    from ghostedge.model.features import KINEMATIC_FEATURES
+    from ghostedge.model.network import GhostNet  # training-only module: imports torch
+
+    proto = onnx.load(str(onnx_path))
+    inits = {i.name: numpy_helper.to_array(i) for i in proto.graph.initializer}
+    meta = {p.key: p.value for p in proto.metadata_props}
+    names = json.loads(meta["feature_names"])
+    members = sorted({int(k.split(".")[1]) for k in inits if k.startswith("members.")})
+    net = GhostNet(inits["feature_mean"].copy(), inits["feature_std"].copy(),
+                   [names.index(n) for n in KINEMATIC_FEATURES], n_members=len(members),
+                   hidden=int(inits["members.0.body.0.weight"].shape[0]), dropout=0.0,
+                   horizon=int(meta["horizon"]))
+    state = net.state_dict()
+    missing = [k for k in state if k not in inits and k != "kinematic_index"]
+    if missing:
+        raise RuntimeError(f"{onnx_path}: tensors not found by name in the ONNX file: {missing}")
+    net.load_state_dict({k: (torch.from_numpy(inits[k].copy()) if k in inits else v)
+                         for k, v in state.items()}, strict=True)
+    return net.eval()
+
+
+class TorchGhosts:
+    """The ghost model the usual way: select the model's feature columns, run the torch network
+    eagerly, map the model-frame displacements to raw field positions."""
+
+    def __init__(self, onnx_path: Path, horizon: int = 10):
+        import json
+
+        import onnx
+
+        from ghostedge.model.features import feature_indices
+
+        self.net = torch_ghost_model(onnx_path)
+        meta = {p.key: p.value for p in onnx.load(str(onnx_path), load_external_data=False).metadata_props}
+        self.columns = feature_indices(json.loads(meta["feature_names"]))
+        self.horizon = horizon
+
+    def __call__(self, feats: np.ndarray, start_xy: np.ndarray, play_left: bool) -> np.ndarray:
+        import torch
+
+        from ghostedge.model.frames import displacement_to_raw
+
+        d, r, f = feats.shape
+        x = feats.reshape(d * r, f)[:, self.columns]
+        valid = np.isfinite(x).all(axis=1)
+        x = np.where(valid[:, None], x, 0.0).astype(np.float32)
+        with torch.inference_mode():
+            mean, _sigma = self.net(torch.from_numpy(x))
+        disp = mean.numpy()[:, : self.horizon]
+        disp[~valid] = np.nan
+        return start_xy[:, None, None, :] + displacement_to_raw(disp.reshape(d, r, self.horizon, 2), play_left)
 
 
 # --------------------------------------------------------------------------- features (numpy)

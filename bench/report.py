@@ -78,8 +78,8 @@ def render(res: dict) -> str:
 
     i = sec.get("inference", {})
     if i.get("status") == "ok":
-        out += [f"### Inference alone ({', '.join(i['providers'])}; torch {i['torch_threads']} "
-                f"threads; max |ORT - torch| = {i['max_abs_diff_ort_vs_torch']:.2g})", "",
+        out += [f"### Inference alone ({', '.join(i['providers'])}; threads {i['threads']}; "
+                f"max |ORT - torch| = {i['max_abs_diff_ort_vs_torch']:.2g})", "",
                 "| batch (pairs) | ORT ms | torch ms | ORT pairs/s | speedup |", "|---|---|---|---|---|"]
         for row in i["batches"]:
             out.append(f"| {row['batch']} | {_f(row['ort_ms'])} | {_f(row['torch_ms'])} | "

@@ -3,6 +3,8 @@ does what it says, and the counter meant to see it moves by exactly what was inj
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,10 +17,15 @@ from ghostedge.ingest import IngestPipeline
 from ghostedge.sim import SimConfig, simulate_play
 
 
-@pytest.fixture(scope="module")
-def sim():
+@functools.lru_cache(maxsize=1)
+def _sim():
     play = next(load_samples().iter_plays())
     return simulate_play(play, SimConfig(loss_rate=0.0, reorder_rate=0.0), seed=3)
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return _sim()
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +70,7 @@ def test_garbage_is_skipped_byte_for_byte(packets):
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_truncated_packet_costs_exactly_its_bytes(seed):
-    play = next(load_samples().iter_plays())
-    p = simulate_play(play, SimConfig(loss_rate=0.0, reorder_rate=0.0), seed=1).packets[40:44]
+    p = _sim().packets[40:44]
     part = fl.truncate(p[1], np.random.default_rng(seed))
     assert 4 <= len(part) < len(p[1])
     reads, stats = decode(p[0] + part + p[2] + p[3])
@@ -76,8 +82,7 @@ def test_truncated_packet_costs_exactly_its_bytes(seed):
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_any_bit_flip_rejects_exactly_that_packet(seed):
-    play = next(load_samples().iter_plays())
-    p = simulate_play(play, SimConfig(loss_rate=0.0, reorder_rate=0.0), seed=1).packets[40:44]
+    p = _sim().packets[40:44]
     flipped = fl.flip_bit(p[1], np.random.default_rng(seed))
     assert flipped != p[1] and len(flipped) == len(p[1])
     _, stats = decode(p[0] + flipped + p[2] + p[3])

@@ -250,3 +250,16 @@ def test_sample_plays_are_shipped_and_fit_for_replay():
         snap = int(np.flatnonzero(play.events == "ball_snap")[0])
         assert snap == 20  # 2 s of pre-snap frames kept
         assert play.frame_ids[-1] == play.pass_arrived_frame + 10
+
+
+def test_hostile_ids_and_frame_ranges_are_refused_not_allocated(tmp_path):
+    df = pd.read_csv(DATA / "ngs" / "tracking.csv")
+    df.loc[0, "frameId"] = 2_000_000_000
+    df.to_csv(tmp_path / "tracking.csv", index=False)
+    with pytest.raises(DataFormatError, match="more than 36000 frames"):
+        load_dataset(tmp_path).play(GAME, PLAY)
+    df["frameId"] = df["frameId"].astype(float)
+    df.loc[0, "frameId"] = 1.5
+    df.to_csv(tmp_path / "tracking.csv", index=False)
+    with pytest.raises(DataFormatError, match="'frameId' is not an integer id"):
+        load_dataset(tmp_path)

@@ -74,7 +74,7 @@ class EngineConfig:
     holder_distance_yd: float = 1.25
     arrival_distance_yd: float = 1.25
     arrival_min_frames: int = 4
-    arrival_relative_speed_yps: float = 5.0
+    ball_stopped_speed_yps: float = 3.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,9 +332,9 @@ class PassDetector:
     Release: the ball was held (within ``holder_distance_yd`` of a player who may throw, for
     two frames or more) and now is farther than ``release_distance_yd`` from him, moving away
     from him faster than ``release_speed_yps``. The snap (centre to quarterback) is excluded because linemen never count as holders.
-    Arrival: after at least ``arrival_min_frames`` in the air, the ball is within
-    ``arrival_distance_yd`` of a player other than the passer, or slows below a third of the
-    release speed. Host events (``pass_forward`` / ``pass_arrived``) override detection.
+    Arrival: after at least ``arrival_min_frames`` in the air, the ball has stayed within
+    ``arrival_distance_yd`` of the same player (not the passer) for two frames, or has been
+    slower than ``ball_stopped_speed_yps`` for two frames. Host events (``pass_forward`` / ``pass_arrived``) override detection.
     """
 
     def __init__(self, config: EngineConfig, dt_s: float) -> None:
@@ -350,7 +350,8 @@ class PassDetector:
         self.arrival_frame: int | None = None
         self.release_source = "none"
         self.frames_in_air = 0
-        self.release_speed = 0.0
+        self.near_player = -1
+        self.was_stopped = False
 
     def signal(self, name: str, frame_id: int) -> None:
         if name == "pass_forward":
@@ -392,23 +393,25 @@ class PassDetector:
                     and holder_now > before):
                 self.phase, self.release_source = "in_air", "ball"
                 self.release_frame = frame_id - 1  # it left his hands in the previous interval
-                self.frames_in_air, self.release_speed = 1, speed
+                self.frames_in_air = 1
         elif self.phase == "in_air":
             self.frames_in_air += 1
-            self.release_speed = max(self.release_speed, speed)
             if self.frames_in_air < self.config.arrival_min_frames:
                 return
-            # Caught (or batted): the ball is at a player other than the passer and now moves
-            # like him; a ball that passes over a player keeps its own, much faster velocity.
-            player_vel = (xy - xy_hist[-2]) / self.dt
-            rel_speed = np.hypot(player_vel[:, 0] - ball_vel[0], player_vel[:, 1] - ball_vel[1])
-            at_player = np.isfinite(dist) & (dist <= self.config.arrival_distance_yd)
+            # Caught (or batted): the ball has been at the same player, not the passer, for two
+            # frames (a pass flying over a player is near him for one frame at most: it covers
+            # ~2 yd per frame). On the ground: it has stopped for two frames. Position-based on
+            # purpose: the filtered ball's velocity lags a catch by several frames.
+            near = np.where(np.isfinite(dist), dist, np.inf)
             if self.holder >= 0:
-                at_player[self.holder] = False
-            caught = bool((at_player & (rel_speed <= self.config.arrival_relative_speed_yps)).any())
-            grounded = speed < self.release_speed / 3.0
-            if caught or grounded:
-                self.phase, self.arrival_frame = "arrived", frame_id
+                near[self.holder] = np.inf
+            at = int(np.argmin(near))
+            at_player = near[at] <= self.config.arrival_distance_yd
+            stopped = speed < self.config.ball_stopped_speed_yps
+            if (at_player and at == self.near_player) or (stopped and self.was_stopped):
+                self.phase, self.arrival_frame = "arrived", frame_id - 1
+            self.near_player = at if at_player else -1
+            self.was_stopped = stopped
 
 
 def infer_target(ball_xy: np.ndarray, ball_vel: np.ndarray, receiver_xy: np.ndarray,

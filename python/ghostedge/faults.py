@@ -183,16 +183,20 @@ def map_records(packet: bytes, fn: Callable[[np.ndarray, np.ndarray], np.ndarray
 
 class SlowModel:
     """Wraps a model (``predict_frame``) and sleeps ``delay_s`` before each prediction while
-    ``slow`` is set: inference slower than the frame period, switched on and off live."""
+    ``slow`` is set: inference slower than the frame period, switched on and off live.
+    ``last_call`` keeps the (args, kwargs) of the latest call, so that a caller can rerun the
+    model exactly as the engine called it."""
 
     def __init__(self, model: Any, delay_s: float = 0.3) -> None:
         self.model = model
         self.delay_s = float(delay_s)
         self.slow = False
         self.slow_calls = 0
+        self.last_call: tuple[tuple, dict] | None = None
         self.providers = getattr(model, "providers", [])
 
     def predict_frame(self, *args, **kwargs):
+        self.last_call = (args, kwargs)
         if self.slow:
             self.slow_calls += 1
             time.sleep(self.delay_s)

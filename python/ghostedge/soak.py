@@ -199,7 +199,6 @@ class _Soak:
     def _run_play(self, play: Play, sim, n: int, kind: str | None, name: str, bar) -> bool:
         """Run one play with at most one fault of ``kind``; True when the fault was injected."""
         from .engine import Roster
-        from .metric import play_context
 
         engine = self.engine
         times = sim.frame_times_us[:n]
@@ -215,7 +214,6 @@ class _Soak:
         hist = np.full((3, play.n_players, 2), np.nan)
         hist_o = np.full((3, play.n_players), np.nan)
         hist_ball = np.full((3, 2), np.nan)
-        context = play_context(play)
         control_at = n // 2 if episode is None else None
 
         for i in range(n):
@@ -267,7 +265,7 @@ class _Soak:
                 self.slow_model.slow = False
             check = episode.check if episode is not None else control_at
             if check is not None and i == check and np.isfinite(hist).all(axis=(0, 2)).any():
-                err = self._ghost_difference(play, roster, hist, hist_o, hist_ball, context,
+                err = self._ghost_difference(roster, hist, hist_o, hist_ball,
                                              None if episode is None else episode.exclude_nfl)
                 if episode is None:
                     if err is not None:
@@ -279,21 +277,24 @@ class _Soak:
             self._episode_end(episode, reference)
         return episode is not None
 
-    def _ghost_difference(self, play, roster, hist, hist_o, hist_ball, context, exclude_nfl) -> float | None:
+    def _ghost_difference(self, roster, hist, hist_o, hist_ball, exclude_nfl) -> float | None:
         """Mean distance (yd) between the engine's ghosts for this frame and the ghosts of the
-        clean run's last three frames, over the defender/receiver pairs both have."""
+        clean run's last three frames, over the defender/receiver pairs both have. The model
+        is called exactly as the engine last called it (same context and options)."""
         if not self.engine.flush(timeout_s=30.0):
             return None
         res = self.engine.latest()
-        if res is None or not res.ok or res.mean.size == 0:
+        if res is None or not res.ok or res.mean.size == 0 or self.slow_model.last_call is None:
             return None
+        args, kwargs = self.slow_model.last_call
         seen = np.isfinite(hist).all(axis=(0, 2))
         roster_dfd, roster_rcv = roster.defenders(), roster.receivers()  # the engine's choice
         dfd, rcv = roster_dfd[seen[roster_dfd]], roster_rcv[seen[roster_rcv]]
         if dfd.size == 0 or rcv.size == 0:
             return None
-        ghosts = self.model.predict_frame(hist, hist_o, hist_ball, dfd, rcv, context, horizon=res.mean.shape[2])
-        ref = {(int(play.nfl_ids[a]), int(play.nfl_ids[b])): ghosts.mean[i, j]
+        ghosts = self.model.predict_frame(hist, hist_o, hist_ball, dfd, rcv, *args[5:], **kwargs)
+        ids = roster.nfl_ids
+        ref = {(int(ids[a]), int(ids[b])): ghosts.mean[i, j]
                for i, a in enumerate(dfd) for j, b in enumerate(rcv)}
         diffs = []
         for i, d_id in enumerate(res.defender_ids):

@@ -24,7 +24,7 @@ enum FrameFlag : uint16_t {
 struct FilterConfig {
     bool is_ball = false;            // ball: no speed limit, no field limit
     double max_speed_yps = 12.5;     // players: estimates never exceed it; jumps beyond it rejected
-    double jerk_psd = 150.0;         // process noise: white jerk, yd^2/s^5
+    double jerk_psd = 25.0;          // process noise: white jerk, yd^2/s^5
     double orientation_rate_psd = 2.0e5;  // white angular acceleration, deg^2/s^3
     double gate_floor_yd = 0.75;     // fused position always accepted within this of the prediction
     double gate_sigmas = 5.0;        // ... or within this many innovation sigmas

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-BALL_NFL_ID = -1  # same value as play.BALL_NFL_ID (kept here so this module imports nothing)
+from .play import BALL_NFL_ID
+
 
 CANONICAL_TRACKING_COLUMNS = (
     "gameId", "playId", "nflId", "displayName", "jerseyNumber", "position", "club", "frameId",
@@ -360,6 +361,7 @@ def canonicalize_tracking(df: pd.DataFrame, source: str = "", fmt: TrackingForma
             is_ball |= _map_values(df[col], lambda v: str(v).lower() in BALL_CLUB_VALUES).fillna(False).astype(bool)
     df["nflId"] = nfl.where(~is_ball, BALL_NFL_ID).fillna(BALL_NFL_ID).astype("int64")
     if "club" in df.columns:
+        df["club"] = df["club"].astype(object)  # an all-empty column is read as float
         df.loc[is_ball.to_numpy(), "club"] = "football"
 
     for col in ("gameId", "playId", "frameId"):
@@ -370,6 +372,7 @@ def canonicalize_tracking(df: pd.DataFrame, source: str = "", fmt: TrackingForma
     if "playDirection" in df.columns:
         df["playDirection"] = _map_values(df["playDirection"], lambda v: str(v).strip().lower())
     keep = [c for c in CANONICAL_TRACKING_COLUMNS if c in df.columns]
+    # 2026 input: the play-level columns ride along until the loader moves them to the plays table.
     keep += [c for c in _PLAY_LEVEL_2026 + ("player_role",) if c in df.columns]
     return df[keep]
 

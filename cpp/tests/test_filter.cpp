@@ -1,0 +1,194 @@
+// The causal filter on known trajectories: straight line, turn, stop, outlier spikes, speed cap,
+// hold then lost, and the batch entry point.
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "check.hpp"
+#include "ghostedge/kalman_filter.hpp"
+
+using namespace ghostedge;
+
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+constexpr int64_t kFrame = 100000;
+const double kSigma = 0.03;  // yd, fused measurement noise
+
+Measurement meas(int64_t t, double x, double y) { return Measurement{t, x, y, kSigma * kSigma, false, 0, 0}; }
+
+}  // namespace
+
+int main() {
+    std::mt19937 rng(7);
+    std::normal_distribution<double> noise(0.0, kSigma);
+
+    // Straight line at 7 yd/s heading dir = 60 deg: speed, dir and position converge.
+    {
+        TrackFilter f;
+        const double dir = 60.0 * kPi / 180.0, v = 7.0;
+        double sq = 0, ssq = 0, dmax = 0;
+        int n = 0;
+        for (int k = 0; k < 100; ++k) {
+            const double t = k * 0.1;
+            const double x = 20 + v * std::sin(dir) * t, y = 10 + v * std::cos(dir) * t;
+            const Measurement m = meas(k * kFrame, x + noise(rng), y + noise(rng));
+            const FilterOutput out = f.step(k * kFrame, &m);
+            if (k >= 20) {
+                sq += std::pow(out.x - x, 2) + std::pow(out.y - y, 2);
+                ssq += std::pow(out.s - v, 2);
+                dmax = std::max(dmax, std::fabs(wrap_deg_180(out.dir - 60.0)));
+                ++n;
+            }
+            CHECK((out.flags & ~kFlagNoOrientation) == 0);
+        }
+        std::printf("straight line: position rms %.4f yd, speed rms %.3f, dir max %.2f\n", std::sqrt(sq / n), std::sqrt(ssq / n), dmax);
+        CHECK(std::sqrt(sq / n) < kSigma * std::sqrt(2.0));  // beats one measurement's 2-D error
+        CHECK(std::sqrt(ssq / n) < 0.35);
+        CHECK(dmax < 8.0);
+    }
+
+    // Stop: the player decelerates to a standstill; the estimated speed follows to ~0.
+    {
+        TrackFilter f;
+        double x = 50;
+        FilterOutput out{};
+        for (int k = 0; k < 80; ++k) {
+            const double v = k < 30 ? 6.0 : std::max(0.0, 6.0 - (k - 30) * 0.1 * 8.0);
+            x += v * 0.1;
+            const Measurement m = meas(k * kFrame, x + noise(rng), 20 + noise(rng));
+            out = f.step(k * kFrame, &m);
+        }
+        CHECK(out.s < 0.5);
+        CHECK_NEAR(out.x, x, 0.1);
+    }
+
+    // Turn: circle of radius 8 yd at 6 yd/s; dir follows the tangent within a few degrees.
+    {
+        TrackFilter f;
+        const double r = 8.0, v = 6.0;
+        double dmax = 0;
+        for (int k = 0; k < 120; ++k) {
+            const double th = v / r * k * 0.1;  // clockwise from +y around centre (60, 25)
+            const double x = 60 + r * std::sin(th), y = 25 + r * std::cos(th) - r;
+            const Measurement m = meas(k * kFrame, x + noise(rng), y + noise(rng));
+            const FilterOutput out = f.step(k * kFrame, &m);
+            // Moving clockwise on the circle: heading = th + 90 deg.
+            if (k > 20) dmax = std::max(dmax, std::fabs(wrap_deg_180(out.dir - (th * 180 / kPi + 90))));
+        }
+        std::printf("turn: dir max err %.2f\n", dmax);
+        CHECK(dmax < 10.0);
+    }
+
+    // Outlier spikes: a 3 yd jump in one frame is rejected and flagged; the track stays.
+    {
+        TrackFilter f;
+        FilterOutput out{};
+        int rejected_flags = 0;
+        for (int k = 0; k < 50; ++k) {
+            double x = 30 + 0.5 * k * 0.1;  // walking at 0.5 yd/s
+            if (k == 25 || k == 40) x += 3.0;
+            const Measurement m = meas(k * kFrame, x + noise(rng), 30 + noise(rng));
+            out = f.step(k * kFrame, &m);
+            if (out.flags & kFlagRejected) ++rejected_flags;
+            if (k == 25 || k == 40) CHECK(std::fabs(out.x - (30 + 0.5 * k * 0.1)) < 0.2);
+        }
+        CHECK(rejected_flags == 2);
+        CHECK(f.rejected() == 2);
+        CHECK(f.resets() == 0);
+    }
+
+    // Speed cap: measurements moving at 20 yd/s (impossible for a player) never give s > 12.5.
+    {
+        TrackFilter f;
+        double smax = 0;
+        for (int k = 0; k < 60; ++k) {
+            const Measurement m = meas(k * kFrame, 10 + 1.0 * k, 20);  // 10 yd/s ...
+            const Measurement fast = meas(k * kFrame, 10 + 2.0 * k, 20);  // ... and 20 yd/s
+            const FilterOutput out = f.step(k * kFrame, k < 30 ? &m : &fast);
+            if (std::isfinite(out.s)) smax = std::max(smax, out.s);
+        }
+        CHECK(smax <= 12.5 + 1e-9);
+        // The ball has no limit.
+        TrackFilter ball(ball_filter_config());
+        FilterOutput out{};
+        for (int k = 0; k < 30; ++k) {
+            const Measurement m = meas(k * kFrame, 10 + 2.0 * k, 20);
+            out = ball.step(k * kFrame, &m);
+        }
+        CHECK_NEAR(out.s, 20.0, 0.5);
+    }
+
+    // Hold then lost: no data -> held (extrapolated) for hold_time_s, then lost with NaN outputs.
+    {
+        TrackFilter f;
+        for (int k = 0; k < 10; ++k) {
+            const Measurement m = meas(k * kFrame, 40 + 0.3 * k, 20);
+            f.step(k * kFrame, &m);
+        }
+        const FilterOutput held = f.step(10 * kFrame, nullptr);
+        CHECK((held.flags & kFlagHeld) && !(held.flags & kFlagLost));
+        CHECK_NEAR(held.x, 43.0, 0.1);
+        FilterOutput out{};
+        for (int k = 11; k <= 21; ++k) out = f.step(k * kFrame, nullptr);
+        CHECK(out.flags & kFlagLost);
+        CHECK(std::isnan(out.x));
+        CHECK(!f.tracking());
+        const Measurement back = meas(22 * kFrame, 60, 20);
+        out = f.step(22 * kFrame, &back);
+        CHECK(!(out.flags & kFlagLost));
+        CHECK_NEAR(out.x, 60.0, 1e-9);
+    }
+
+    // Never seen: NaN and flagged.
+    {
+        TrackFilter f;
+        const FilterOutput out = f.step(0, nullptr);
+        CHECK((out.flags & kFlagNeverSeen) && std::isnan(out.x));
+    }
+
+    // Off-field measurement for a player (beyond the 10 yd margin): rejected.
+    {
+        TrackFilter f;
+        const Measurement m = meas(0, 140.0, 20.0);
+        const FilterOutput out = f.step(0, &m);
+        CHECK((out.flags & kFlagRejected) && (out.flags & kFlagNeverSeen));
+    }
+
+    // Orientation: measurements of o are smoothed across the 0/360 wrap.
+    {
+        TrackFilter f;
+        FilterOutput out{};
+        for (int k = 0; k < 20; ++k) {
+            Measurement m = meas(k * kFrame, 50, 20);
+            m.has_o = true;
+            m.o_deg = (k % 2 == 0) ? 358.0 : 2.0;
+            m.o_var_deg2 = 25;
+            out = f.step(k * kFrame, &m);
+        }
+        CHECK(std::fabs(wrap_deg_180(out.o)) < 3.0);
+    }
+
+    // Batch: same results as stepping by hand; NaN inputs are holds.
+    {
+        const std::size_t T = 30, N = 2;
+        std::vector<int64_t> t(T);
+        std::vector<double> x(T * N), y(T * N);
+        for (std::size_t k = 0; k < T; ++k) {
+            t[k] = static_cast<int64_t>(k) * kFrame;
+            x[k * N] = 10 + 0.5 * static_cast<double>(k);
+            y[k * N] = 5;
+            x[k * N + 1] = k == 12 ? std::numeric_limits<double>::quiet_NaN() : 70.0;
+            y[k * N + 1] = 30;
+        }
+        std::vector<double> ox(T * N), oy(T * N), os(T * N), oa(T * N), od(T * N), oo(T * N);
+        std::vector<uint16_t> fl(T * N);
+        filter_tracks(t.data(), T, N, x.data(), y.data(), nullptr, kSigma, 5.0, FilterConfig{},
+                      ox.data(), oy.data(), os.data(), oa.data(), od.data(), oo.data(), fl.data());
+        CHECK_NEAR(os[(T - 1) * N], 5.0, 0.3);
+        CHECK_NEAR(od[(T - 1) * N], 90.0, 3.0);
+        CHECK(fl[12 * N + 1] & kFlagHeld);
+        CHECK_NEAR(ox[12 * N + 1], 70.0, 0.05);
+    }
+    return check::finish();
+}
