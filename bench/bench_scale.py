@@ -101,16 +101,12 @@ def filter_curves(cfg: dict, play) -> dict:
 
 def inference_curves(cfg: dict, play) -> dict:
     """Per-frame features + inference ms vs number of defenders and receivers (real frame)."""
-    from ghostedge.engine import Roster
-    from ghostedge.model import GhostModel
+    from ghostedge.model import GhostModel, PlayContext
 
     model = GhostModel()
     k = play.frame_index(play.pass_forward_frame)
     xy, o, ball = (np.ascontiguousarray(a[k - 2:k + 1]) for a in (play.xy, play.o, play.ball_xy))
-    roster = Roster.from_play(play, registry=None)
-    ctx = dict(roster.context)
-    ctx.update(play_direction=roster.play_direction, offence=roster.offence, defence=roster.defence,
-               club=roster.club, position=roster.position, nfl_ids=roster.nfl_ids)
+    ctx = PlayContext.from_play(play)
     seen = np.isfinite(xy).all(axis=(0, 2))
     # Defensive backs and eligible receivers first, then other players to reach larger counts.
     dbs, elig = play.defensive_backs(), play.eligible_receivers()
@@ -126,7 +122,31 @@ def inference_curves(cfg: dict, play) -> dict:
         s = time_per_call(lambda: model.predict_frame(xy, o, ball, dfd, rcv, ctx, horizon=10),
                           cfg["min_time_s"] / 4)
         rows.append({"defenders": n_def, "receivers": n_rcv, "pairs": n_def * n_rcv, "ms": s * 1e3})
-    return {"rows": rows, "providers": list(model.providers)}
+    return {"rows": rows, "providers": list(model.providers),
+            "breakdown_7x5": _predict_frame_breakdown(cfg, model, xy, o, ball, defence[:7],
+                                                      offence[:5], ctx)}
+
+
+def _predict_frame_breakdown(cfg, model, xy, o, ball, dfd, rcv, ctx) -> dict:
+    """Where predict_frame's time goes for one frame: C++ features, the ONNX Runtime call on
+    the selected columns, and everything else (Python glue, coordinate transform)."""
+    from ghostedge import _core
+    from ghostedge.model.features import N_FEATURES
+
+    off = np.zeros(xy.shape[1], np.uint8)
+    off[rcv] = 1
+    args = (xy, np.ascontiguousarray(o), ball, off, ctx.vector(), np.ascontiguousarray(dfd),
+            np.ascontiguousarray(rcv), ctx.play_left, False)
+    feats, _ = _core.build_pair_features(*args)
+    x = np.ascontiguousarray(np.nan_to_num(feats.reshape(-1, N_FEATURES)[:, model._columns]),
+                             dtype=np.float32)
+    name = model.session.get_inputs()[0].name
+    t = cfg["min_time_s"] / 4
+    features_ms = time_per_call(lambda: _core.build_pair_features(*args), t) * 1e3
+    session_ms = time_per_call(lambda: model.session.run(None, {name: x}), t) * 1e3
+    total_ms = time_per_call(lambda: model.predict_frame(xy, o, ball, dfd, rcv, ctx, horizon=10), t) * 1e3
+    return {"pairs": int(x.shape[0]), "features_ms": features_ms, "onnx_session_ms": session_ms,
+            "other_ms": total_ms - features_ms - session_ms, "predict_frame_ms": total_ms}
 
 
 def run(cfg: dict, data_dir=None, plot_dir: Path | None = None) -> dict:

@@ -13,7 +13,6 @@ engine benchmark (bench_pipeline.py).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -340,6 +339,7 @@ class ReferencePipeline:
 
         import reference_decode
         from ghostedge.engine import Roster
+        from ghostedge.ingest import IngestPipeline
         from ghostedge.model.frames import PlayContext
 
         perf = time.perf_counter
@@ -358,13 +358,23 @@ class ReferencePipeline:
         hist_o = np.full((3, n), np.nan)
         hist_ball = np.full((3, 2), np.nan)
         steps = np.arange(11, dtype=float)[:, None] * FRAME_DT_S
+        delay_us = int(round(getattr(IngestPipeline(reg), "delay_s", 0.0) * 1e6))
+        pending = pd.DataFrame(np.empty(0, reference_decode.READ_DTYPE))
+        prev_tick = None
         rows = []
         for fr in frames:
             t0 = perf()
             reads, _ = reference_decode.decode(b"".join(fr.packets))
             t1 = perf()
-            df = pd.DataFrame(reads)
-            xy, last_o, ball = fuse_tick(df, tags, n, last_o)
+            # Like the live pipeline: this tick fuses the reads blinked in (previous tick +
+            # delay, tick + delay]; later ones wait for the next tick, older ones are dropped.
+            pending = pd.concat([pending, pd.DataFrame(reads)], ignore_index=True)
+            end = fr.time_us + delay_us
+            start = (prev_tick if prev_tick is not None else fr.time_us - 100_000) + delay_us
+            now = pending[(pending["time_us"] > start) & (pending["time_us"] <= end)]
+            pending = pending[pending["time_us"] > end]
+            prev_tick = fr.time_us
+            xy, last_o, ball = fuse_tick(now, tags, n, last_o)
             t2 = perf()
             est = kf.step(xy)
             hist_xy[:-1], hist_o[:-1], hist_ball[:-1] = hist_xy[1:], hist_o[1:], hist_ball[1:]

@@ -34,7 +34,7 @@ def render(res: dict) -> str:
            f"{m['load_avg_1m']:.2f}; mode `{res['mode']}`, run time {res['wall_s']} s.", ""]
     out += ["| headline | value |", "|---|---|"]
     for k in ("frame_latency_p50_ms", "frame_latency_p99_ms", "frame_latency_max_ms",
-              "pairs_per_frame", "pipeline_speedup_vs_reference", "decode_reads_per_s",
+              "frame_cpu_p50_ms", "frame_cpu_p99_ms", "pairs_per_frame", "pipeline_speedup_vs_reference", "decode_reads_per_s",
               "decode_speedup_vs_reference", "filter_player_frames_per_s",
               "inference_speedup_vs_torch", "season_points_per_s", "peak_rss_mb", "rss_growth_mb"):
         out.append(f"| `{k}` | {_f(res.get(k))} |")
@@ -46,7 +46,8 @@ def render(res: dict) -> str:
                 f"{_f(p['pairs_per_frame'])} pairs per frame (max {p['pairs_per_frame_max']}))", "",
                 f"Method: {p['method']}.", "",
                 "| stage | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
-        for name, st in list(p["stages"].items()) + [("**frame (sum)**", p["frame"])]:
+        for name, st in list(p["stages"].items()) + [("**frame (sum)**", p["frame"]),
+                                                     ("frame, process CPU time", p["frame_cpu"])]:
             out.append(f"| {name} | {_f(st['p50_ms'])} | {_f(st['p99_ms'])} | {_f(st['max_ms'])} |")
         out.append("")
         if "reference" in p:

@@ -39,7 +39,8 @@ MODES = {
 
 # The keys every run reports at the top level (issue 6); null when a section could not run.
 HEADLINE_KEYS = (
-    "frame_latency_p50_ms", "frame_latency_p99_ms", "frame_latency_max_ms", "pairs_per_frame",
+    "frame_latency_p50_ms", "frame_latency_p99_ms", "frame_latency_max_ms", "frame_cpu_p50_ms",
+    "frame_cpu_p99_ms", "pairs_per_frame",
     "pipeline_speedup_vs_reference", "decode_reads_per_s", "decode_speedup_vs_reference",
     "filter_player_frames_per_s", "inference_speedup_vs_torch", "season_points_per_s",
     "peak_rss_mb", "rss_growth_mb",
@@ -92,6 +93,8 @@ def run(mode: str, data_dir: Path | None, plot_dir: Path | None) -> dict:
         head["frame_latency_p50_ms"] = e2e["frame"]["p50_ms"]
         head["frame_latency_p99_ms"] = e2e["frame"]["p99_ms"]
         head["frame_latency_max_ms"] = e2e["frame"]["max_ms"]
+        head["frame_cpu_p50_ms"] = e2e["frame_cpu"]["p50_ms"]
+        head["frame_cpu_p99_ms"] = e2e["frame_cpu"]["p99_ms"]
         head["pairs_per_frame"] = e2e["pairs_per_frame"]
         head["pipeline_speedup_vs_reference"] = e2e["speedup_vs_reference"]
     scale = _section("scale", bench_scale.run, results, cfg, data_dir, plot_dir)

@@ -142,3 +142,23 @@ def test_decisions_cli_on_a_real_play(ngs_dir, tmp_path, capsys):
     assert ranks == list(range(1, len(ranks) + 1)) and len(ranks) >= 3
     assert sum(r["is_actual_target"] for r in summary["receivers"]) == 1
     assert out.stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_rank_receivers_with_the_shipped_model(ngs_dataset, tmp_path):
+    from ghostedge.model.inference import GhostModel, default_model_path
+
+    if not default_model_path().is_file():
+        pytest.skip("no shipped ghost model (models/ghostedge_ghost.onnx) yet")
+    play = ngs_dataset.play(2018090912, 2775)
+    decision = decisions.analyse_decision(play, GhostModel())
+    assert sum(o.is_actual_target for o in decision.options) == 1
+    known = [o for o in decision.options if np.isfinite(o.separation_at_arrival)]
+    assert len(known) >= 3
+    seps = [o.separation_at_arrival for o in known]
+    assert seps == sorted(seps, reverse=True)
+    # Ghosts depend on the target: the actual target's and the best alternative's differ.
+    ids = [o.nfl_id for o in decision.options[:2]]
+    assert not np.allclose(decision.ghosts[ids[0]], decision.ghosts[ids[1]])
+    decisions.plot_decision(play, decision.options, decision.ghosts, tmp_path / "d.png")
+    assert (tmp_path / "d.png").stat().st_size > 0

@@ -183,3 +183,28 @@ def test_reference_table_on_real_plays_with_physics_baseline(ngs_dataset):
     assert table["ci95"]["perturbed_minus_predicted"][0] > 0.0
     again = metric.reference_table(plays, metric.ConstantVelocityModel(), seed=0, n_boot=200)
     assert again == table
+
+
+def _shipped_model():
+    from ghostedge.model.inference import GhostModel, default_model_path
+
+    if not default_model_path().is_file():
+        pytest.skip("no shipped ghost model (models/ghostedge_ghost.onnx) yet")
+    return GhostModel()
+
+
+@pytest.mark.slow
+def test_reference_table_with_the_shipped_model(ngs_dataset):
+    model = _shipped_model()
+    keys = ngs_dataset.plays.dropna(subset=["passForwardFrameId", "targetNflId"])
+    keys = [(int(g), int(p)) for g, p in keys[["gameId", "playId"]].itertuples(index=False)][:25]
+    table = metric.reference_table(ngs_dataset.iter_plays(keys), model, seed=0, n_boot=200)
+    assert set(table) >= {"actual", "predicted", "perturbed", "n_defenders", "ci95"}
+    assert table["n_defenders"] > 30
+    for key in ("actual", "predicted", "perturbed"):
+        lo, hi = table["ci95"][key]
+        assert np.isfinite(table[key]) and lo <= table[key] <= hi
+    assert table == metric.reference_table(ngs_dataset.iter_plays(keys), model, seed=0, n_boot=200)
+    other_seed = metric.reference_table(ngs_dataset.iter_plays(keys), model, seed=1, n_boot=200)
+    assert other_seed["predicted"] == table["predicted"]  # only the perturbation is random
+    assert other_seed["perturbed"] != table["perturbed"]

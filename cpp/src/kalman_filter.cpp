@@ -121,6 +121,12 @@ double TrackFilter::position_sigma_at(int64_t t_us) const noexcept {
     return std::sqrt(std::max(0.0, var));
 }
 
+double TrackFilter::orientation_var_at(int64_t t_us) const noexcept {
+    const double dt = std::max(0.0, static_cast<double>(t_us - time_us_) * 1e-6);
+    return Po_[0][0] + 2 * dt * Po_[0][1] + dt * dt * Po_[1][1] +
+           cfg_.orientation_rate_psd * dt * dt * dt / 3;
+}
+
 bool TrackFilter::accept(const Measurement& m) const noexcept {
     const double dx = m.x - px_[0], dy = m.y - py_[0];
     const double S = P_[0][0] + m.var_yd2;

@@ -1,6 +1,8 @@
 // The live pipeline end to end without Python: encode packets of a synthetic two-player play,
 // push them in odd chunks, tick at 10 Hz and check positions, flags and counters.
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <random>
 #include <vector>
 
@@ -8,6 +10,16 @@
 #include "ghostedge/pipeline.hpp"
 
 using namespace ghostedge;
+
+// Counts heap allocations, to check that push() and tick() never allocate.
+static long g_allocations = 0;
+void* operator new(std::size_t n) {
+    ++g_allocations;
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 int main() {
     const TagRegistry reg({{10, 5, TagRole::kLeftShoulder},
@@ -46,17 +58,20 @@ int main() {
     }
     std::size_t fed = 0;
     int ticks = 0;
+    long allocations_in_loop = 0;
     double max_err = 0, max_s = 0;
     for (int64_t tick = t0 + 100000; tick <= t0 + 3'800'000; tick += 100000) {
         // Push everything that would have arrived by tick + delay + 30 ms, in 777-byte chunks.
         const auto n_pkts = std::min<std::size_t>(packet_end.size(), static_cast<std::size_t>((tick + 130000 - t0) / 20000));
         const std::size_t upto = packet_end[n_pkts - 1];
+        const long before = g_allocations;
         while (fed < upto) {
             const std::size_t n = std::min<std::size_t>(777, upto - fed);
             pipe.push(stream.data() + fed, n);
             fed += n;
         }
         pipe.tick(tick);
+        allocations_in_loop += g_allocations - before;
         ++ticks;
         const FrameBuffers& f = pipe.frame();
         if (ticks > 5) {
@@ -73,6 +88,8 @@ int main() {
     }
     std::printf("pipeline: max position error %.3f yd, max speed error %.3f yd/s\n", max_err, max_s);
     CHECK(max_err < 0.1);
+    CHECK(allocations_in_loop == 0);
+    CHECK(g_allocations > 0);  // the counting operator new is in use
     CHECK(max_s < 0.5);
     const PipelineCounters& c = pipe.counters();
     CHECK(c.ticks == static_cast<uint64_t>(ticks));

@@ -66,6 +66,7 @@ class EngineConfig:
     warmup_runs: int = 3  # inferences run in activate() so the first live frame is not slow
     require_model: bool = False  # True: activate() raises when the model cannot be loaded
     detect_pass: bool = True  # detect release/arrival from the ball tag (host events always work)
+    ball_from_reads: bool = True  # ball position = the frame's fused ball reads, not the filter's
     field_length_yd: float = FIELD_LENGTH_YD
     field_width_yd: float = FIELD_WIDTH_YD
     # Pass detector thresholds (yards, yd/s); measured on the shared data, see docs/plugin-api.md
@@ -75,6 +76,7 @@ class EngineConfig:
     arrival_distance_yd: float = 1.25
     arrival_min_frames: int = 4
     ball_stopped_speed_yps: float = 3.0
+    arrival_relative_speed_yps: float = 5.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,9 +334,10 @@ class PassDetector:
     Release: the ball was held (within ``holder_distance_yd`` of a player who may throw, for
     two frames or more) and now is farther than ``release_distance_yd`` from him, moving away
     from him faster than ``release_speed_yps``. The snap (centre to quarterback) is excluded because linemen never count as holders.
-    Arrival: after at least ``arrival_min_frames`` in the air, the ball has stayed within
-    ``arrival_distance_yd`` of the same player (not the passer) for two frames, or has been
-    slower than ``ball_stopped_speed_yps`` for two frames. Host events (``pass_forward`` / ``pass_arrived``) override detection.
+    Arrival: after at least ``arrival_min_frames`` in the air, the ball is within
+    ``arrival_distance_yd`` of a player (not the passer) and moves like him (relative speed
+    under ``arrival_relative_speed_yps``), or has been slower than ``ball_stopped_speed_yps``
+    for two frames. Host events (``pass_forward`` / ``pass_arrived``) override detection.
     """
 
     def __init__(self, config: EngineConfig, dt_s: float) -> None:
@@ -350,7 +353,6 @@ class PassDetector:
         self.arrival_frame: int | None = None
         self.release_source = "none"
         self.frames_in_air = 0
-        self.near_player = -1
         self.was_stopped = False
 
     def signal(self, name: str, frame_id: int) -> None:
@@ -398,19 +400,21 @@ class PassDetector:
             self.frames_in_air += 1
             if self.frames_in_air < self.config.arrival_min_frames:
                 return
-            # Caught (or batted): the ball has been at the same player, not the passer, for two
-            # frames (a pass flying over a player is near him for one frame at most: it covers
-            # ~2 yd per frame). On the ground: it has stopped for two frames. Position-based on
-            # purpose: the filtered ball's velocity lags a catch by several frames.
+            # Caught (or batted): the ball is at a player other than the passer and moves like
+            # him; a pass flying over a player keeps its own, much faster velocity. On the
+            # ground: it has been (nearly) still for two frames.
             near = np.where(np.isfinite(dist), dist, np.inf)
             if self.holder >= 0:
                 near[self.holder] = np.inf
             at = int(np.argmin(near))
             at_player = near[at] <= self.config.arrival_distance_yd
             stopped = speed < self.config.ball_stopped_speed_yps
-            if (at_player and at == self.near_player) or (stopped and self.was_stopped):
+            moves_with = at_player and float(np.hypot(*(ball_vel - (xy[at] - xy_hist[-2, at]) / self.dt))) \
+                <= self.config.arrival_relative_speed_yps
+            if moves_with:  # at a player and moving like him: caught this frame
+                self.phase, self.arrival_frame = "arrived", frame_id
+            elif stopped and self.was_stopped:  # on the ground since the previous frame
                 self.phase, self.arrival_frame = "arrived", frame_id - 1
-            self.near_player = at if at_player else -1
             self.was_stopped = stopped
 
 
@@ -612,7 +616,8 @@ class Engine:
         self._metric_rec = np.zeros((d * r, h + 1, 2))
         self._steps = np.arange(h + 1, dtype=np.float64)[:, None] * self.dt_s
         self._slot_of_nfl = {int(v): i for i, v in enumerate(roster.nfl_ids)}
-        self._context = self._model_context()
+        self._is_offense = roster.offence_mask()
+        self._context = self._model_context() if self._model is not None else None
         self._pipeline = None
         if roster.registry is not None:
             from .ingest import IngestPipeline
@@ -623,7 +628,8 @@ class Engine:
             self._ingest_slots = int(self._pipeline.n_players)
             self._ingest_map = np.array([self._slot_of_nfl.get(int(v), -1) for v in ids], dtype=np.int64)
             self._ingest_known = self._ingest_map >= 0
-            self._ingest_rows = {k: np.full((1, self._ingest_slots + 1), np.nan) for k in ("x", "y", "o")}
+            self._ingest_rows = {k: np.full((1, self._ingest_slots + 1), np.nan)
+                                 for k in ("x", "y", "o", "raw_x", "raw_y")}
 
     def _warm_up(self) -> None:
         if self._model is None or self.config.warmup_runs <= 0:
@@ -637,18 +643,26 @@ class Engine:
             return
         for _ in range(self.config.warmup_runs):
             try:
-                self._model.predict_frame(xy, o, ball, dfd, rcv, self._model_context(),
-                                          horizon=self.config.horizon)
+                self._predict(xy, o, ball, dfd, rcv)
             except Exception as exc:
                 self._count("errors_inference")
                 self._error(f"warm-up inference failed: {type(exc).__name__}: {exc}")
                 return
 
-    def _model_context(self) -> dict:
-        """What the model needs besides the history (the same keys as
-        ``ghostedge.metric.play_context``); built once per roster."""
+    def _model_context(self):
+        """The model's play context (``ghostedge.model.frames.PlayContext``) from the roster's
+        static data; built once per roster."""
+        from types import SimpleNamespace
+
+        from .model.frames import PlayContext
+
         r = self._roster
-        return {**r.context, "play_direction": r.play_direction, "is_offense": r.offence_mask()}
+        return PlayContext.from_play(SimpleNamespace(
+            context=r.context, possession_team=r.offence, play_direction=r.play_direction))
+
+    def _predict(self, xy, o, ball, defenders, receivers):
+        return self._model.predict_frame(xy, o, ball, defenders, receivers, self._context,
+                                         horizon=self.config.horizon, is_offense=self._is_offense)
 
     # -- per-frame calls (never raise) -------------------------------------------------------
 
@@ -712,8 +726,11 @@ class Engine:
             self._hist_xy[-1, m[ok], 0] = rows["x"][0, :ns][ok]
             self._hist_xy[-1, m[ok], 1] = rows["y"][0, :ns][ok]
             self._hist_o[-1, m[ok]] = rows["o"][0, :ns][ok]
-            self._hist_ball[-1, 0] = rows["x"][0, ns]
-            self._hist_ball[-1, 1] = rows["y"][0, ns]
+            # The ball: the tick's fused reads when there are any (see docs/plugin-api.md,
+            # "Ball"), else the filter's estimate.
+            raw_ok = np.isfinite(rows["raw_x"][0, ns]) and self.config.ball_from_reads
+            self._hist_ball[-1, 0] = rows["raw_x" if raw_ok else "x"][0, ns]
+            self._hist_ball[-1, 1] = rows["raw_y" if raw_ok else "y"][0, ns]
             ingest_ms = (time.perf_counter() - t0) * 1e3
             return self._after_frame(int(time_us), frame_id, t0, ingest_ms)
         except Exception as exc:
@@ -778,6 +795,14 @@ class Engine:
     @property
     def last_error(self) -> str:
         return self._last_error
+
+    @property
+    def ingest_delay_us(self) -> int:
+        """How far past a frame's time the ingest filter reads (its allowed delay): call
+        ``tick(t)`` once the packets captured up to ``t + ingest_delay_us`` (plus the network's
+        latency) are pushed. 0 before activation or without a tag registry."""
+        pipe = getattr(self, "_pipeline", None)
+        return 0 if pipe is None else int(round(float(getattr(pipe, "delay_s", 0.0)) * 1e6))
 
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Offline use only (replay, tests): wait until the worker has finished every frame
@@ -928,8 +953,7 @@ class Engine:
         elif dfd.size and rcv.size:
             t = time.perf_counter()
             try:
-                ghosts = self._model.predict_frame(job.xy, job.o, job.ball, dfd, rcv,
-                                                   self._context, horizon=self.config.horizon)
+                ghosts = self._predict(job.xy, job.o, job.ball, dfd, rcv)
                 res.mean[...] = ghosts.mean
                 res.sigma[...] = ghosts.sigma
                 self._counters["frames_inferred"] += 1

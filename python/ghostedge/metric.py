@@ -7,6 +7,7 @@ bootstraps intervals over plays, and builds the reference table of `ghostedge ev
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -285,7 +286,7 @@ def reference_table(plays: Iterable[Play], model, seed: int = 0, n_boot: int = 1
 
     scored: list[PlayScores] = []
     n_seen = 0
-    for play in tqdm(plays, desc="metric", unit="play", disable=not progress):
+    for play in tqdm(plays, desc="metric", unit="play", file=sys.stderr, disable=not progress):
         n_seen += 1
         ps = score_play(play, model, seed=seed)
         if ps is not None and np.isfinite(ps.actual).any():
@@ -339,3 +340,15 @@ class ConstantVelocityModel:
         path = constant_velocity(xy[-3, d], xy[-2, d], xy[-1, d], int(horizon))  # [D, H, 2]
         mean = np.broadcast_to(path[:, None], (d.size, r.size, int(horizon), 2)).copy()
         return BaselineGhosts(mean=mean, sigma=np.zeros_like(mean))
+
+
+def evaluation_metric(dataset, model, split: str = "all", seed: int = 0, n_boot: int = 1000,
+                      progress: bool = True) -> dict:
+    """The ``"metric"`` section of ``ghostedge evaluate``: :func:`reference_table` over the pass
+    plays of ``dataset`` in ``split`` ('all' or a ``ghostedge.model.windows`` split name)."""
+    from .model.windows import game_split
+
+    keys = dataset.play_keys()
+    if split != "all":
+        keys = [k for k in keys if game_split(k[0]) == split]
+    return reference_table(dataset.iter_plays(keys), model, seed=seed, n_boot=n_boot, progress=progress)

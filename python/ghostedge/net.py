@@ -316,14 +316,14 @@ class GhostServer:
     """``ghostedge serve``: tag-read datagrams in, one result per tracking frame out.
 
     The frame clock is the data's: a frame at time T is closed (ticked) once a packet captured
-    at T + ``tick_lag_us`` or later has arrived, or when the feed has been silent for two frame
+    at T + the ingest filter's delay + ``tick_lag_us`` or later has arrived, or when the feed has been silent for two frame
     periods (then wall time advances the clock, for at most ``hold_s``). After each tick the
     server waits up to one frame period for that frame's inference and sends the freshest
     result (flagged stale when inference fell behind).
     """
 
     def __init__(self, listen: tuple[str, int], send: tuple[str, int], fmt: str = "json",
-                 config=None, roster=None, model=None, tick_lag_us: int = 50_000,
+                 config=None, roster=None, model=None, tick_lag_us: int = 30_000,
                  hold_s: float = 1.0) -> None:
         from .engine import Engine, EngineConfig
 
@@ -400,7 +400,8 @@ class GhostServer:
             return
         if self._next_tick_us is None:  # no frame clock from the roster: start at the data
             self._next_tick_us = (data_time_us // self.period_us) * self.period_us
-        while self._next_tick_us + self.tick_lag_us <= data_time_us:
+        wait_us = self.engine.ingest_delay_us + self.tick_lag_us
+        while self._next_tick_us + wait_us <= data_time_us:
             self.engine.tick(self._next_tick_us)
             self.engine.flush(timeout_s=self.period_us / 1e6)
             self._send(self.engine.latest())
@@ -443,7 +444,8 @@ class GhostServer:
             elif kind == "control":
                 if self._handle_control(data):
                     if self._max_capture_us is not None:  # close the frames still open
-                        self._tick_until(self._max_capture_us + self.tick_lag_us + self.period_us - 1, progress)
+                        self._tick_until(self._max_capture_us + self.engine.ingest_delay_us
+                                         + self.tick_lag_us + self.period_us - 1, progress)
                     self._max_capture_us = None
                     if until_end:
                         break
@@ -467,10 +469,12 @@ def log_error(msg: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 def send_simulated_play(sim, roster, target: tuple[str, int], speed: float = 1.0,
-                        roster_every_s: float = 1.0, send_end: bool = True, progress=None) -> dict:
+                        roster_every_s: float = 1.0, send_end: bool = True, progress=None,
+                        events: dict[int, str] | None = None) -> dict:
     """Send a simulated play (``ghostedge.sim.SimulatedPlay``): the roster, then each packet at
-    its capture time scaled by 1/``speed`` (0 = as fast as possible), the roster again every
-    ``roster_every_s`` of data time (late joiners, lost datagrams), and ``end``."""
+    its arrival time scaled by 1/``speed`` (0 = as fast as possible), the roster again every
+    ``roster_every_s`` of data time (late joiners, lost datagrams), and ``end``. ``events``:
+    {time_us: name} host events sent once the data passes that time."""
     sock = udp_sender(target)
     sent = {"packets": 0, "bytes": 0, "control": 0, "send_errors": 0}
 
@@ -490,6 +494,7 @@ def send_simulated_play(sim, roster, target: tuple[str, int], speed: float = 1.0
         t0_data = int(times[0]) if times.size else 0
         t0_wall = time.monotonic()
         next_roster = t0_data + int(roster_every_s * 1e6)
+        pending_events = sorted((events or {}).items())
         for packet, t_us in zip(sim.packets, times):
             if speed > 0:
                 delay = (int(t_us) - t0_data) / 1e6 / speed - (time.monotonic() - t0_wall)
@@ -500,6 +505,9 @@ def send_simulated_play(sim, roster, target: tuple[str, int], speed: float = 1.0
             if t_us >= next_roster:
                 send(roster_msg, "control")
                 next_roster += int(roster_every_s * 1e6)
+            while pending_events and pending_events[0][0] <= t_us:
+                ev_time, ev_name = pending_events.pop(0)
+                send(event_message(ev_name, ev_time), "control")
             send(packet, "packets")
             if progress is not None:
                 progress.update(1)

@@ -81,7 +81,13 @@ def draw_field(ax, x_range: tuple[float, float] = (0.0, FIELD_LENGTH_YD),
     ax.set_ylabel("y (yd)")
 
 
-def _x_window(xs: np.ndarray, min_width: float = 50.0) -> tuple[float, float]:
+def jersey_text(value) -> str:
+    """'12.0' (jersey numbers read as floats) -> '12'."""
+    text = str(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _x_window(xs: np.ndarray, min_width: float = 80.0) -> tuple[float, float]:
     """A window along x around the action (finite xs), at least min_width wide, on the field."""
     xs = xs[np.isfinite(xs)]
     if xs.size == 0:
@@ -90,8 +96,11 @@ def _x_window(xs: np.ndarray, min_width: float = 50.0) -> tuple[float, float]:
     if hi - lo < min_width:
         mid = (lo + hi) / 2
         lo, hi = mid - min_width / 2, mid + min_width / 2
-    lo, hi = max(lo, -2.0), min(hi, FIELD_LENGTH_YD + 2.0)
-    return lo, hi
+    if lo < -2.0:
+        lo, hi = -2.0, hi - lo - 2.0
+    if hi > FIELD_LENGTH_YD + 2.0:
+        lo, hi = lo - (hi - FIELD_LENGTH_YD - 2.0), FIELD_LENGTH_YD + 2.0
+    return max(lo, -2.0), hi
 
 
 def _cone(mean: np.ndarray, sigma: np.ndarray, start: np.ndarray, k: float = 1.0) -> np.ndarray:
@@ -167,7 +176,7 @@ def plot_catch_png(play: Play, out_png: str | Path, ghosts: GhostSet, release_fr
     ax.scatter(xy[ok & is_db, 0], xy[ok & is_db, 1], s=150, c=DEFENCE_COLOUR, edgecolors=DB_EDGE,
                linewidths=2.0, zorder=7)
     for i in np.flatnonzero(ok):
-        ax.text(xy[i, 0], xy[i, 1], str(play.jersey[i]).split(".")[0], color="white", fontsize=6.5,
+        ax.text(xy[i, 0], xy[i, 1], jersey_text(play.jersey[i]), color="white", fontsize=6.5,
                 ha="center", va="center", zorder=8, fontweight="bold")
     if target is not None and ok[target]:
         ax.scatter([xy[target, 0]], [xy[target, 1]], s=360, facecolors="none",
@@ -203,7 +212,7 @@ def plot_catch_png(play: Play, out_png: str | Path, ghosts: GhostSet, release_fr
 def animate_play_gif(play: Play, out_gif: str | Path, frame_ids: list[int],
                      ghosts_by_frame: dict[int, GhostSet], defender_idx: np.ndarray,
                      target_nfl_id: int | None, title: str = "", fps: float = 10.0,
-                     dpi: int = 60) -> Path:
+                     dpi: int = 72) -> Path:
     """An animated GIF: players, ball and the live ghosts of each frame (the engine's output)."""
     plt = _pyplot()
     from matplotlib.collections import PolyCollection
@@ -215,7 +224,7 @@ def animate_play_gif(play: Play, out_gif: str | Path, frame_ids: list[int],
     colours, is_db = _player_styles(play, dbs)
     focus = [play.xy[idx][:, dbs, 0].ravel(), play.ball_xy[idx, 0]]
     focus += [g.mean[..., 0].ravel() for g in ghosts_by_frame.values()]
-    x_range = _x_window(np.concatenate(focus))
+    x_range = _x_window(np.concatenate(focus), min_width=96.0)
     fig, ax = plt.subplots(figsize=(10, 5.4), dpi=dpi)
     draw_field(ax, x_range)
     ax.set_xlabel("")

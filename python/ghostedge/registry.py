@@ -90,7 +90,7 @@ class Registry:
     def from_play(cls, play, ball: bool = True) -> "Registry":
         """Derived registry for the players of a :class:`ghostedge.data.Play`."""
         info = {
-            int(n): {"club": str(c), "position": str(p), "jersey": str(j)}
+            int(n): {"club": str(c), "position": str(p), "jersey": _jersey_text(j)}
             for n, c, p, j in zip(play.nfl_ids, play.club, play.position, play.jersey)
         }
         return cls.from_players(play.nfl_ids, ball=ball, info=info)
@@ -105,7 +105,7 @@ class Registry:
             info[int(row["nflId"])] = {
                 "club": str(row.get("club", "") or ""),
                 "position": str(row.get("position", "") or ""),
-                "jersey": "" if row.get("jerseyNumber") is None else str(row.get("jerseyNumber")),
+                "jersey": _jersey_text(row.get("jerseyNumber")),
             }
         has_ball = bool((tracking["nflId"] < 0).any())
         return cls.from_players(players["nflId"].to_numpy(np.int64), ball=has_ball, info=info)
@@ -152,6 +152,14 @@ class Registry:
                 extra = self.info.get(int(nfl), {})
                 w.writerow([int(tag), "" if role == 2 else int(nfl), ROLE_NAMES[int(role)],
                             *(extra.get(c, "") for c in OPTIONAL_COLUMNS)])
+
+
+def _jersey_text(value) -> str:
+    """'94.0' (a float column) -> '94'; missing -> ''."""
+    text = "" if value is None else str(value).strip()
+    if text.lower() == "nan":
+        return ""
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _parse_int(text, where: str, column: str) -> int:

@@ -19,9 +19,9 @@ import numpy as np
 
 from .data.play import Play
 from .engine import Engine, EngineConfig, GhostResult, Roster
-from .plots import GhostSet, animate_play_gif, plot_catch_png
+from .plots import GhostSet, animate_play_gif, jersey_text, plot_catch_png
 
-TICK_LAG_US = 50_000  # a frame is closed once the packets captured up to 50 ms later are in
+TICK_LAG_US = 30_000  # wait for packets up to 30 ms late (network reordering) before a tick
 
 
 @dataclass
@@ -67,9 +67,10 @@ def run_engine_on_play(play: Play, engine: Engine, seed: int = 0) -> tuple[dict[
     results: dict[int, GhostResult] = {}
     call_ms: list[float] = []
     p = 0
+    wait_us = engine.ingest_delay_us + TICK_LAG_US
     for fid, t_us in zip(play.frame_ids, frame_times):
         t0 = time.perf_counter()
-        while p < len(packets) and times[p] <= t_us + TICK_LAG_US:
+        while p < len(packets) and times[p] <= t_us + wait_us:
             engine.push_packets(packets[p])
             p += 1
         engine.tick(int(t_us))
@@ -161,7 +162,7 @@ def summarize_play(play: Play, results: dict[int, GhostResult], stats: dict, mod
         metric_at_throw = {int(n): float(at_throw.metric[d, r]) for d, n in enumerate(at_throw.defender_ids)}
     idx = {int(n): i for i, n in enumerate(play.nfl_ids)}
     who = (lambda n: {"nfl_id": int(n), "name": str(play.name[idx[n]]), "position": str(play.position[idx[n]]),
-                      "jersey": str(play.jersey[idx[n]])} if n is not None and n in idx else None)
+                      "jersey": jersey_text(play.jersey[idx[n]])} if n is not None and n in idx else None)
     summary = {
         "game_id": play.game_id, "play_id": play.play_id,
         "offence": play.possession_team, "defence": play.defensive_team,
@@ -218,7 +219,7 @@ def write_pictures(play: Play, results: dict[int, GhostResult], out_dir: Path, o
                 continue
             r = int(np.flatnonzero(r_.receiver_ids == shown)[0])
             dbs = np.array([play.player_index(int(n)) for n in r_.defender_ids], dtype=np.int64)
-            jersey = str(play.jersey[play.player_index(shown)]).split(".")[0]
+            jersey = jersey_text(play.jersey[play.player_index(shown)])
             why = ("likely target (ball path)" if r_.target_source == "ball_path" else
                    "target" if r_.target_source == "host" else "if thrown now to the actual target")
             by_frame[f] = GhostSet(dbs, r_.mean[:, r], r_.sigma[:, r], f, shown,
@@ -252,22 +253,24 @@ def format_summary(s: dict) -> str:
     rk = s.get("receiver_ranking") or []
     if rk:
         lines.append("  receiver ranking (most open first): " + ", ".join(
-            f"{o['rank']}. #{o.get('name', o['nfl_id'])}"
+            f"{o['rank']}. {o.get('name') or o['nfl_id']}"
             f" sep {o['separation_at_arrival'] if o['separation_at_arrival'] is not None else float('nan'):.1f} yd"
             + (" [thrown to]" if o["is_actual_target"] else "") for o in rk))
     return "\n".join(lines)
 
 
 def replay_plays(plays: list[Play], out_dir: Path, config: EngineConfig | None = None,
-                 opts: ReplayOptions | None = None, progress=None, log=print) -> dict:
-    """Replay every play; write pictures and summary.json into out_dir; return the summary."""
-    from .model.inference import GhostModel
-
+                 opts: ReplayOptions | None = None, progress=None, log=print, model=None) -> dict:
+    """Replay every play; write pictures and summary.json into out_dir; return the summary.
+    ``model``: a loaded model to use instead of ``config.model_path`` (one load for all plays)."""
     opts = opts or ReplayOptions()
     config = config or EngineConfig()
     out_dir.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
-    model = GhostModel(config.model_path, providers=config.providers)
+    if model is None:
+        from .model.inference import GhostModel
+
+        model = GhostModel(config.model_path, providers=config.providers)
     engine = Engine(config, model=model)
     summaries = []
     try:
@@ -285,7 +288,7 @@ def replay_plays(plays: list[Play], out_dir: Path, config: EngineConfig | None =
             engine.close()
     total = {
         "n_plays": len(summaries),
-        "providers": list(model.providers),
+        "providers": list(getattr(model, "providers", [])),
         "seed": opts.seed,
         "inferred_target_correct": sum(1 for s in summaries if s["engine"]["inferred_target_correct"]),
         "seconds": round(time.perf_counter() - t_start, 2),
@@ -295,3 +298,53 @@ def replay_plays(plays: list[Play], out_dir: Path, config: EngineConfig | None =
     with open(out_dir / "summary.json", "w") as f:
         json.dump(_clean(total), f, indent=1)
     return total
+
+
+def pass_detection_report(plays, config: EngineConfig | None = None) -> dict:
+    """How well the engine's pass detector and target inference do on tracked positions (the
+    data's own x, y, no tag noise): detected vs annotated pass_forward / pass_arrived frames and
+    the inferred target at the last in-air frame vs targetNflId. Runs the same
+    :class:`~ghostedge.engine.PassDetector` and :func:`~ghostedge.engine.infer_target` the
+    engine runs per frame."""
+    from .engine import PassDetector, infer_target
+
+    config = config or EngineConfig()
+    dt = 1.0 / config.rate_hz
+    release_err, arrival_err, target_ok = [], [], []
+    n = missed = 0
+    for play in plays:
+        if play.pass_forward_frame is None or play.pass_arrived_frame is None or play.target_nfl_id is None:
+            continue
+        n += 1
+        roster = Roster.from_play(play, registry=None)
+        det = PassDetector(config, dt)
+        passers, rcv = roster.passers(), roster.receivers()
+        hist_xy = np.full((4, play.n_players, 2), np.nan)
+        hist_ball = np.full((4, 2), np.nan)
+        last_guess = None
+        for t, fid in enumerate(play.frame_ids):
+            hist_xy[:-1], hist_ball[:-1] = hist_xy[1:], hist_ball[1:]
+            hist_xy[-1], hist_ball[-1] = play.xy[t], play.ball_xy[t]
+            det.update(int(fid), hist_xy, hist_ball, min(t + 1, 4), passers)
+            if det.phase == "in_air":
+                i = infer_target(hist_ball[-1], (hist_ball[-1] - hist_ball[-2]) / dt, hist_xy[-1, rcv],
+                                 (hist_xy[-1, rcv] - hist_xy[-2, rcv]) / dt)
+                last_guess = int(play.nfl_ids[rcv[i]]) if i >= 0 else None
+            elif det.phase == "arrived":
+                break
+        if det.release_frame is None:
+            missed += 1
+            continue
+        release_err.append(det.release_frame - play.pass_forward_frame)
+        if det.arrival_frame is not None:
+            arrival_err.append(det.arrival_frame - play.pass_arrived_frame)
+        target_ok.append(last_guess == play.target_nfl_id)
+    rel, arr = np.abs(release_err), np.abs(arrival_err)
+    return _clean({
+        "pass_plays": n, "release_detected": len(release_err), "release_missed": missed,
+        "release_within_1_frame": float(np.mean(rel <= 1)) if rel.size else None,
+        "release_within_2_frames": float(np.mean(rel <= 2)) if rel.size else None,
+        "arrival_detected": len(arrival_err),
+        "arrival_within_2_frames": float(np.mean(arr <= 2)) if arr.size else None,
+        "target_correct_at_last_in_air_frame": float(np.mean(target_ok)) if target_ok else None,
+    })

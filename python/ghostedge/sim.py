@@ -16,15 +16,14 @@ later ones (reordered). Deterministic for a given seed.
     sim.packets, sim.packet_times_us   # encoded packets in arrival order, arrival times
     sim.reads, sim.read_is_outlier, sim.read_delivered   # truth per generated read
 
-Run ``python -m ghostedge.sim --help`` to write a capture file or send the stream over UDP.
+``python -m ghostedge.sim --data DIR --out FILE`` writes a play's stream as a capture file;
+``ghostedge simulate`` sends it over UDP (``ghostedge.net``).
 """
 
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -221,26 +220,6 @@ def simulate_play(play: Play, config: SimConfig | None = None, seed: int = 0) ->
     )
 
 
-def send_udp(sim: SimulatedPlay, host: str = "127.0.0.1", port: int = 47000,
-             realtime: bool = False) -> int:
-    """Send the delivered packets as UDP datagrams, one per packet, in arrival order; with
-    ``realtime`` paced by their arrival times. Refuses non-loopback addresses."""
-    addr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
-    ip = addr[4][0]
-    if not (ip.startswith("127.") or ip == "::1"):
-        raise ValueError(f"refusing to send simulated tracking to non-loopback address {ip}")
-    sent = 0
-    with socket.socket(addr[0], socket.SOCK_DGRAM) as sock:
-        start = time.monotonic()
-        for pkt, t in zip(sim.packets, sim.packet_times_us):
-            if realtime:
-                wait = (t - sim.packet_times_us[0]) * 1e-6 - (time.monotonic() - start)
-                if wait > 0:
-                    time.sleep(wait)
-            sent += sock.sendto(pkt, addr[4])
-    return sent
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m ghostedge.sim",
                                 description="Simulate a real play's tag-read packet stream.")
@@ -252,8 +231,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--loss-rate", type=float, default=SimConfig.loss_rate)
     p.add_argument("--out", help="write a capture file (packets concatenated)")
     p.add_argument("--registry-out", help="write the play's tag registry CSV")
-    p.add_argument("--udp", metavar="HOST:PORT", help="send to a loopback UDP address")
-    p.add_argument("--realtime", action="store_true", help="pace UDP at the packets' times")
     args = p.parse_args(argv)
     from .data import load_dataset
 
@@ -270,10 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {len(sim.packets)} packets ({n} bytes) to {args.out}", file=sys.stderr)
     if args.registry_out:
         sim.registry.to_csv(args.registry_out)
-    if args.udp:
-        host, _, port = args.udp.rpartition(":")
-        n = send_udp(sim, host, int(port), realtime=args.realtime)
-        print(f"sent {len(sim.packets)} datagrams ({n} bytes) to {args.udp}", file=sys.stderr)
+    if not (args.out or args.registry_out):
+        p.error("nothing to do: give --out and/or --registry-out (UDP: `ghostedge simulate`)")
     return 0
 
 

@@ -125,7 +125,7 @@ class _Soak:
         self.answered = 0
         self.exceptions = 0
         self.exception_messages: list[str] = []
-        self.latencies_ms: list[float] = []
+        self.latencies_ms = np.zeros(0)  # preallocated in run(): the soak itself must not grow
         self.control_errors: list[float] = []
 
     # -- host-side calls: every exception out of the engine is a failure of the engine --------
@@ -149,6 +149,7 @@ class _Soak:
         t_wall0 = time.perf_counter()
         plays, source = _load_plays(cfg.data)
         total_frames = int(round(cfg.game_minutes * 60 * 10))
+        self.latencies_ms = np.zeros(total_frames)
         if self.model is None:
             from .model.inference import GhostModel
 
@@ -214,7 +215,15 @@ class _Soak:
         hist = np.full((3, play.n_players, 2), np.nan)
         hist_o = np.full((3, play.n_players), np.nan)
         hist_ball = np.full((3, 2), np.nan)
-        control_at = n // 2 if episode is None else None
+        # Ghost checks: the recovery check after the fault, and a control on clean data just
+        # before it (mid-play without a fault), where the engine and the clean run must agree.
+        checks: dict[int, _Episode | None] = {}
+        if episode is None:
+            checks[n // 2] = None
+        else:
+            checks[episode.start - 1] = None
+            if episode.check is not None:
+                checks[episode.check] = episode
 
         for i in range(n):
             t = int(times[i])
@@ -252,7 +261,7 @@ class _Soak:
                 result = self._call(engine.push_frame, t, xy, hist_o[-1], hist_ball[-1])
             else:
                 result = self._call(engine.tick, t)
-            self.latencies_ms.append(host_ms + (time.perf_counter() - t0) * 1e3)
+            self.latencies_ms[self.frames] = host_ms + (time.perf_counter() - t0) * 1e3
             self.frames += 1
             if isinstance(result, self.GhostResult):
                 self.answered += 1
@@ -263,15 +272,15 @@ class _Soak:
                 time.sleep(max(0.0, FRAME_US / 1e6 - (time.perf_counter() - t_frame)))
             if episode is not None and i == episode.end:
                 self.slow_model.slow = False
-            check = episode.check if episode is not None else control_at
-            if check is not None and i == check and np.isfinite(hist).all(axis=(0, 2)).any():
+            if i in checks and np.isfinite(hist).all(axis=(0, 2)).any():
+                checked = checks[i]
                 err = self._ghost_difference(roster, hist, hist_o, hist_ball,
-                                             None if episode is None else episode.exclude_nfl)
-                if episode is None:
+                                             None if checked is None else checked.exclude_nfl)
+                if checked is None:
                     if err is not None:
                         self.control_errors.append(err)
                 else:
-                    episode.event.recovery_error_yd = err
+                    checked.event.recovery_error_yd = err
             bar.update(1)
         if episode is not None:
             self._episode_end(episode, reference)
@@ -538,7 +547,7 @@ class _Soak:
                 r["checked"] += 1
                 r["recovered"] += int(ev.recovery_error_yd <= RECOVERY_TOLERANCE_YD)
                 r["max_error_yd"] = max(r["max_error_yd"], round(ev.recovery_error_yd, 4))
-        lat = np.asarray(self.latencies_ms) if self.latencies_ms else np.zeros(1)
+        lat = self.latencies_ms[:self.frames] if self.frames else np.zeros(1)
         uncounted = [ev.to_dict() for ev in self.events if not ev.counted][:20]
         return {
             "frames": self.frames,

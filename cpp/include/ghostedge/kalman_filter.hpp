@@ -80,6 +80,7 @@ public:
     double vy() const noexcept { return py_[1]; }
     bool has_orientation() const noexcept { return has_o_; }
     double orientation_deg() const noexcept { return o_[0]; }
+    double orientation_var_at(int64_t t_us) const noexcept;  // deg^2, predicted to t
     int64_t last_update_us() const noexcept { return last_update_us_; }
 
     uint64_t rejected() const noexcept { return rejected_; }

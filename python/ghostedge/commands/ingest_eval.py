@@ -28,8 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _wrap180(d):
-    import numpy as np
-
     return (d + 180.0) % 360.0 - 180.0
 
 
@@ -173,6 +171,8 @@ def evaluate_play(play, sim_config, seed: int, totals: _Totals, pipeline_kwargs=
 def evaluate_plays(plays, sim_config=None, seed: int = 0, progress: bool = False, total=None,
                    pipeline_kwargs=None) -> dict:
     """Run the evaluation over an iterable of Plays; returns the report dict."""
+    import sys
+
     from tqdm import tqdm
 
     from ..sim import SimConfig
@@ -180,7 +180,7 @@ def evaluate_plays(plays, sim_config=None, seed: int = 0, progress: bool = False
     totals = _Totals()
     cfg = sim_config or SimConfig()
     for i, play in enumerate(tqdm(plays, total=total, disable=not progress, unit="play",
-                                  desc="ingest-eval", file=None)):
+                                  desc="ingest-eval", file=sys.stderr)):
         evaluate_play(play, cfg, seed + i, totals, pipeline_kwargs)
     return totals.result()
 
@@ -189,7 +189,6 @@ def run(args: argparse.Namespace) -> int:
     import itertools
     import json
     import math
-    import sys
 
     from ..data import load_dataset
     from ..sim import SimConfig
@@ -209,10 +208,9 @@ def run(args: argparse.Namespace) -> int:
     report = evaluate_plays(plays, cfg, seed=args.seed, progress=True, total=len(keys))
     report.update(seed=args.seed, noise_in=args.noise_in, outlier_rate=args.outlier_rate,
                   loss_rate=args.loss_rate, data=str(args.data))
-    if args.json:
-        print(json.dumps(report, allow_nan=False, default=lambda v: None if v != v else v)
-              if all(not (isinstance(v, float) and v != v) for v in report.values())
-              else json.dumps({k: (None if isinstance(v, float) and v != v else v) for k, v in report.items()}))
+    if args.json:  # NaN (nothing to measure, e.g. no outliers injected) becomes null
+        print(json.dumps({k: None if isinstance(v, float) and v != v else v for k, v in report.items()},
+                         allow_nan=False))
     else:
         width = max(len(k) for k in report)
         for k, v in report.items():

@@ -1,0 +1,169 @@
+"""The C++ pair features against an independent numpy reference, and the binding's contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ghostedge import _core
+from ghostedge.model.features import FEATURE_NAMES, N_FEATURES, frame_features, offense_mask
+from ghostedge.model.frames import PlayContext, to_model_xy
+from ghostedge.model.windows import is_pass_play
+
+W = 160.0 / 3.0
+DT = 0.1
+
+
+def reference_features(xy, o, ball, off, ctx, d, r, play_left, mirror):
+    """Straightforward numpy version of cpp/src/features.cpp for one pair (NaN row if invalid)."""
+    m = to_model_xy(xy, play_left, mirror)  # [3, N, 2]
+    b = to_model_xy(ball, play_left, mirror)
+    if d == r or not (np.isfinite(m[:, d]).all() and np.isfinite(m[:, r]).all() and np.isfinite(b[1:]).all()):
+        return np.full(N_FEATURES, np.nan)
+    sx = -1.0 if play_left else 1.0
+    sy = -1.0 if play_left != mirror else 1.0
+
+    def kin(n):
+        return m[2, n], (m[2, n] - m[1, n]) / DT, (m[2, n] - 2 * m[1, n] + m[0, n]) / DT**2
+
+    p, v, a = kin(d)
+    rp, rv, ra = kin(r)
+    speed = np.linalg.norm(v)
+    vhat = v / speed if speed > 1e-6 else np.zeros(2)
+    face = np.zeros(2)
+    if np.isfinite(o[2, d]):
+        face = np.array([sx * np.sin(np.radians(o[2, d])), sy * np.cos(np.radians(o[2, d]))])
+    rel, rel_v = rp - p, rv - v
+    dist = np.linalg.norm(rel)
+    bv = (b[2] - b[1]) / DT
+    bs = np.linalg.norm(bv)
+    b_rel, b_t = b[2] - p, rp - b[2]
+    btd = np.linalg.norm(b_t)
+    others = [n for n in range(m.shape[1]) if n not in (d, r) and np.isfinite(m[2, n]).all()]
+    opp = [n for n in others if off[n]]
+    mates = [n for n in others if not off[n]]
+
+    o_n = min(opp, key=lambda n: np.linalg.norm(m[2, n] - p)) if opp else None
+    o_d = np.linalg.norm(m[2, o_n] - p) if o_n is not None else 60.0
+    if o_d >= 60.0:
+        o_n, o_d = None, 60.0
+    mt = min(mates, key=lambda n: np.linalg.norm(m[2, n] - p)) if mates else None
+    mt_d = np.linalg.norm(m[2, mt] - p) if mt is not None else 60.0
+    if mt_d >= 60.0:
+        mt, mt_d = None, 60.0
+    help_d = min([np.linalg.norm(m[2, n] - rp) for n in mates] + [60.0])
+    o_rel = m[2, o_n] - p if o_n is not None else np.zeros(2)
+    o_v = np.zeros(2)
+    if o_n is not None and np.isfinite(m[1, o_n]).all():
+        o_v = (m[2, o_n] - m[1, o_n]) / DT
+    o_rel_v = o_v - v if o_n is not None else np.zeros(2)
+    mt_rel = m[2, mt] - p if mt is not None else np.zeros(2)
+    return np.array([
+        v[0], v[1], a[0], a[1], speed, a @ vhat, face[0], face[1], face @ vhat, p[1], W - p[1],
+        110 - p[0], p[0] - ctx[2],
+        rel[0], rel[1], dist, rel_v[0], rel_v[1], rv[0], rv[1], ra[0], ra[1],
+        -(rel @ rel_v) / dist if dist > 1e-6 else 0.0, rp[1],
+        b_rel[0], b_rel[1], np.linalg.norm(b_rel), bv[0], bv[1], bs, b_t[0], b_t[1], btd,
+        (bv @ b_t) / (bs * btd) if bs > 1e-6 and btd > 1e-6 else 0.0,
+        o_rel[0], o_rel[1], o_d, o_rel_v[0], o_rel_v[1], mt_rel[0], mt_rel[1], mt_d, dist - help_d,
+        *ctx,
+    ])
+
+
+def test_feature_names_are_unique_and_complete():
+    assert len(FEATURE_NAMES) == len(set(FEATURE_NAMES)) == N_FEATURES == 49
+    assert FEATURE_NAMES[:4] == ("def_vx", "def_vy", "def_ax", "def_ay")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mirror", [False, True])
+def test_cpp_matches_numpy_reference_on_real_plays(ngs_dataset, mirror):
+    checked = 0
+    for play in ngs_dataset.iter_plays():
+        if not is_pass_play(play):
+            continue
+        ctx = PlayContext.from_play(play)
+        t = play.frame_index(play.pass_forward_frame + 3)
+        defenders, receivers = play.defensive_backs(), play.eligible_receivers()
+        got, n_valid = frame_features(play, t, defenders, receivers, ctx, mirror)
+        sl = slice(t - 2, t + 1)
+        off = offense_mask(play)
+        expected_valid = 0
+        for i, d in enumerate(defenders):
+            for j, r in enumerate(receivers):
+                ref = reference_features(play.xy[sl], play.o[sl], play.ball_xy[sl], off, ctx.vector(),
+                                         d, r, ctx.play_left, mirror)
+                expected_valid += int(np.isfinite(ref).all())
+                np.testing.assert_allclose(got[i, j], ref, rtol=2e-5, atol=2e-4, equal_nan=True)
+        assert n_valid == expected_valid
+        checked += 1
+        if checked >= 25:
+            break
+    assert checked == 25
+
+
+def _synthetic(n=6, seed=0):
+    rng = np.random.default_rng(seed)
+    xy = np.cumsum(rng.normal(0, 0.3, (3, n, 2)), axis=0) + rng.uniform([10, 5], [110, 48], (1, n, 2))
+    o = rng.uniform(0, 360, (3, n))
+    ball = np.array([[40.0, 20.0], [41.0, 20.5], [42.0, 21.0]])
+    off = np.array([1, 1, 1, 0, 0, 0], np.uint8)[:n]
+    ctx = np.array([2.0, 7.0, 45.0, 3.0, 600.0, -4.0])
+    return xy, o, ball, off, ctx
+
+
+def test_cpp_matches_reference_on_synthetic_frames_including_gaps():
+    xy, o, ball, off, ctx = _synthetic()
+    xy[0, 4] = np.nan  # defender 4 misses t-2: his rows are invalid
+    o[2, 3] = np.nan  # unknown orientation: facing features are 0
+    defs, recs = np.array([3, 4, 5, 9]), np.array([0, 1, 3])
+    for left in (False, True):
+        got, n_valid = _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, left, False)
+        for i, d in enumerate(defs):
+            for j, r in enumerate(recs):
+                if d >= xy.shape[1]:
+                    assert np.isnan(got[i, j]).all()
+                    continue
+                ref = reference_features(xy, o, ball, off, ctx, d, r, left, False)
+                np.testing.assert_allclose(got[i, j], ref, rtol=2e-5, atol=2e-4, equal_nan=True)
+        assert n_valid == 5  # defenders 3 and 5 x receivers 0, 1 + defender 5 x receiver 3
+
+
+def test_play_direction_is_normalised_away():
+    """A play and its 180-degree rotated copy marked 'left' give the same features."""
+    xy, o, ball, off, ctx = _synthetic()
+    rot_xy = np.array([120.0, W]) - xy
+    rot_ball = np.array([120.0, W]) - ball
+    rot_o = np.mod(o + 180.0, 360.0)
+    defs, recs = np.array([3, 4]), np.array([0, 1])
+    a, _ = _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, False, False)
+    b, _ = _core.build_pair_features(rot_xy, rot_o, rot_ball, off, ctx, defs, recs, True, False)
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
+
+
+def test_output_buffer_is_filled_in_place():
+    xy, o, ball, off, ctx = _synthetic()
+    out = np.zeros((2, 3, N_FEATURES), np.float32)
+    got, n_valid = _core.build_pair_features(xy, o, ball, off, ctx, np.array([3, 4]), np.array([0, 1, 2]), out=out)
+    assert got is out and n_valid == 6 and np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("bad", ["xy", "o", "ball", "ctx", "dtype", "out"])
+def test_bad_shapes_raise_value_error(bad):
+    xy, o, ball, off, ctx = _synthetic()
+    defs, recs = np.array([3]), np.array([0])
+    kw = {}
+    if bad == "xy":
+        xy = xy[:2]
+    elif bad == "o":
+        o = o[:, :2]
+    elif bad == "ball":
+        ball = ball[:, :1].copy()
+    elif bad == "ctx":
+        ctx = ctx[:3].copy()
+    elif bad == "dtype":
+        xy = xy.astype(np.float32)
+    elif bad == "out":
+        kw["out"] = np.zeros((2, 2, N_FEATURES), np.float32)
+    with pytest.raises(ValueError):
+        _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, **kw)

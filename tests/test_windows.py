@@ -1,0 +1,98 @@
+"""Windowing, split and sample construction (issue 3 definitions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ghostedge.data.play import Play
+from ghostedge.model.frames import H_MAX, to_model_xy
+from ghostedge.model.windows import (
+    game_split, has_full_flight, is_pass_play, play_samples, window_starts,
+)
+
+
+def make_play(n_frames=40, pf=11, pa=30, direction="right", gaps=()):
+    """A small synthetic pass play: 2 DBs (CB, FS), a WR target, a QB; frameIds start at 1."""
+    T, N = n_frames, 4
+    t = np.arange(T, dtype=float)[:, None]
+    xy = np.zeros((T, N, 2))
+    xy[:, 0] = np.hstack([30 + 0.5 * t, 20 + 0.1 * t])  # CB
+    xy[:, 1] = np.hstack([40 + 0.3 * t, 30 - 0.2 * t])  # FS
+    xy[:, 2] = np.hstack([28 + 0.8 * t, 18 + 0.0 * t])  # WR (target)
+    xy[:, 3] = np.hstack([20 + 0.0 * t, 26 + 0.0 * t])  # QB
+    present = np.ones((T, N), bool)
+    for f, n in gaps:
+        xy[f - 1, n] = np.nan
+        present[f - 1, n] = False
+    ball = np.hstack([20 + 1.5 * t, 26 - 0.3 * t])
+    return Play(
+        game_id=2019090800, play_id=55, frame_ids=np.arange(1, T + 1), nfl_ids=np.array([1, 2, 3, 4]),
+        xy=xy, o=np.full((T, N), 90.0), present=present, ball_xy=ball,
+        club=np.array(["DEF", "DEF", "OFF", "OFF"], dtype=object),
+        position=np.array(["CB", "FS", "WR", "QB"], dtype=object),
+        jersey=np.array(["21", "33", "11", "12"], dtype=object), name=np.array(["a", "b", "c", "d"], dtype=object),
+        events=np.full(T, "", dtype=object), play_direction=direction, possession_team="OFF",
+        defensive_team="DEF", pass_forward_frame=pf, pass_arrived_frame=pa, target_nfl_id=3,
+        context={"down": 2, "yardsToGo": 6, "absoluteYardlineNumber": 35, "quarter": 2, "gameClockSeconds": 300.0},
+    )
+
+
+def test_split_is_deterministic_by_game_and_about_20_percent_heldout():
+    games = range(2018090600, 2018090600 + 4000)
+    splits = [game_split(g) for g in games]
+    assert splits == [game_split(g) for g in games]
+    frac = np.mean([s == "heldout" for s in splits])
+    assert 0.17 < frac < 0.23
+    assert set(splits) == {"train", "val", "heldout"}
+
+
+def test_window_starts_cover_pass_forward_to_arrival_minus_10():
+    play = make_play(pf=11, pa=30)
+    assert window_starts(play, 0) == list(range(11, 21))  # 11 .. 30 - 10
+    assert has_full_flight(play, 0)
+
+
+def test_missing_frames_remove_exactly_the_windows_that_need_them():
+    play = make_play(pf=11, pa=30, gaps=[(15, 0)])  # defender 0 misses frame 15
+    # a window starting at t uses t-2 .. t+10: frame 15 is in windows 5..17 -> only 18..20 remain
+    assert window_starts(play, 0) == [18, 19, 20]
+    assert not has_full_flight(play, 0)
+    assert window_starts(play, 1) == list(range(11, 21))
+
+
+def test_pass_play_requirements():
+    assert is_pass_play(make_play())
+    assert not is_pass_play(make_play(pf=20, pa=20))
+    p = make_play()
+    p.target_nfl_id = 99  # target not tracked
+    assert not is_pass_play(p)
+
+
+@pytest.mark.parametrize("direction", ["right", "left"])
+def test_samples_hold_the_true_future_in_the_model_frame(direction):
+    play = make_play(pf=11, pa=30, direction=direction)
+    s = play_samples(play, mirror=True)
+    left = direction == "left"
+    assert set(s.start_frame.tolist()) == set(range(11, 30))
+    assert s.features.shape[1] == 49 and s.future.shape[1:] == (H_MAX, 2)
+    row = np.flatnonzero((s.nfl_id == 1) & (s.start_frame == 11) & ~s.mirrored)[0]
+    m = to_model_xy(play.xy[:, 0], left)
+    np.testing.assert_allclose(s.future[row, :19], m[11:30] - m[10], atol=1e-5)
+    assert s.mask[row, :19].all() and not s.mask[row, 19:].any()  # nothing after the arrival
+    np.testing.assert_allclose(s.past[row], m[8:10] - m[10], atol=1e-5)
+    # the defender moves toward +x in raw coordinates: in the model frame that flips for 'left'
+    assert (s.future[row, 18, 0] > 0) == (not left)
+    # mirrored rows exist, are never evaluation rows, and flip y only
+    mrow = np.flatnonzero((s.nfl_id == 1) & (s.start_frame == 11) & s.mirrored)[0]
+    np.testing.assert_allclose(s.future[mrow, :19] * [1, -1], s.future[row, :19], atol=1e-5)
+    assert not s.is_window[s.mirrored].any() and not s.is_flight[s.mirrored].any()
+    assert s.is_flight.sum() == 2 and s.is_window.sum() == 20  # 2 DBs x 10 windows
+
+
+def test_all_defenders_adds_non_dbs_but_evaluation_flags_stay_db_only():
+    play = make_play()
+    play.position = np.array(["CB", "OLB", "WR", "QB"], dtype=object)
+    s = play_samples(play, all_defenders=True)
+    assert set(s.nfl_id.tolist()) == {1, 2}
+    assert not s.is_window[s.nfl_id == 2].any()
