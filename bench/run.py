@@ -34,7 +34,7 @@ MODES = {
                   batch_sizes=(1, 35, 256, 4096, 65536), soak_frames=3000, plots=False, samples=False),
     "full": dict(min_time_s=2.0, plays=8, repeats=3, frames_per_play=None, ref_frames=300,
                  season_points=3e7, batch_sizes=(1, 35, 128, 1024, 8192, 65536),
-                 soak_frames=36000, plots=True, samples=False),
+                 soak_frames=18000, plots=True, samples=False),
 }
 
 # The keys every run reports at the top level (issue 6); null when a section could not run.

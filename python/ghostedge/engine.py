@@ -66,7 +66,7 @@ class EngineConfig:
     warmup_runs: int = 3  # inferences run in activate() so the first live frame is not slow
     require_model: bool = False  # True: activate() raises when the model cannot be loaded
     detect_pass: bool = True  # detect release/arrival from the ball tag (host events always work)
-    ball_from_reads: bool = True  # ball position = the frame's fused ball reads, not the filter's
+    ball_max_filter_gap_yd: float = 3.0  # filtered ball farther than this from the reads: use the reads
     field_length_yd: float = FIELD_LENGTH_YD
     field_width_yd: float = FIELD_WIDTH_YD
     # Pass detector thresholds (yards, yd/s); measured on the shared data, see docs/plugin-api.md
@@ -523,7 +523,8 @@ class Engine:
         self._counters = {k: 0 for k in (
             "frames", "frames_inferred", "frames_skipped", "results_stale", "packets_pushed",
             "bytes_pushed", "errors_ingest", "errors_inference", "errors_metric", "errors_push_frame",
-            "errors_event", "errors_calls_inactive", "errors_model_load", "errors_tick")}
+            "errors_event", "errors_calls_inactive", "errors_model_load", "errors_tick",
+            "ball_filter_overrides")}
         if self._model is None:
             self._load_model()
         self._allocate()
@@ -623,11 +624,12 @@ class Engine:
             from .ingest import IngestPipeline
 
             self._pipeline = IngestPipeline(roster.registry, rate_hz=self.config.rate_hz)
-            # ingest slot -> roster slot (-1: a tagged player the roster does not list)
+            # ingest slot -> roster slot (a tagged player the roster does not list is ignored)
             ids = np.asarray(self._pipeline.nfl_ids, dtype=np.int64)
             self._ingest_slots = int(self._pipeline.n_players)
-            self._ingest_map = np.array([self._slot_of_nfl.get(int(v), -1) for v in ids], dtype=np.int64)
-            self._ingest_known = self._ingest_map >= 0
+            slot = np.array([self._slot_of_nfl.get(int(v), -1) for v in ids], dtype=np.int64)
+            self._ingest_src = np.flatnonzero(slot >= 0)  # ingest slots the roster knows
+            self._ingest_dst = slot[self._ingest_src]  # their roster slots
             self._ingest_rows = {k: np.full((1, self._ingest_slots + 1), np.nan)
                                  for k in ("x", "y", "o", "raw_x", "raw_y")}
 
@@ -719,18 +721,23 @@ class Engine:
             rows = self._ingest_rows
             self._pipeline.tick_into(int(time_us), rows, 0)  # into preallocated rows: no allocation
             self._shift_history()
-            ns, m, ok = self._ingest_slots, self._ingest_map, self._ingest_known
+            ns, src, dst = self._ingest_slots, self._ingest_src, self._ingest_dst
             self._hist_xy[-1] = np.nan
             self._hist_o[-1] = np.nan
             # lost / never-seen players are NaN in the pipeline's output already
-            self._hist_xy[-1, m[ok], 0] = rows["x"][0, :ns][ok]
-            self._hist_xy[-1, m[ok], 1] = rows["y"][0, :ns][ok]
-            self._hist_o[-1, m[ok]] = rows["o"][0, :ns][ok]
-            # The ball: the tick's fused reads when there are any (see docs/plugin-api.md,
-            # "Ball"), else the filter's estimate.
-            raw_ok = np.isfinite(rows["raw_x"][0, ns]) and self.config.ball_from_reads
-            self._hist_ball[-1, 0] = rows["raw_x" if raw_ok else "x"][0, ns]
-            self._hist_ball[-1, 1] = rows["raw_y" if raw_ok else "y"][0, ns]
+            self._hist_xy[-1, dst, 0] = rows["x"][0, src]
+            self._hist_xy[-1, dst, 1] = rows["y"][0, src]
+            self._hist_o[-1, dst] = rows["o"][0, src]
+            # The ball: the filter's estimate, unless it has drifted more than
+            # ball_max_filter_gap_yd from this tick's fused reads (a filter that lost a ball
+            # after a throw); the reads lag ~half a frame of flight but never diverge.
+            bx, by = rows["x"][0, ns], rows["y"][0, ns]
+            rx, ry = rows["raw_x"][0, ns], rows["raw_y"][0, ns]
+            if np.isfinite(rx) and not (math.hypot(bx - rx, by - ry) <= self.config.ball_max_filter_gap_yd):
+                bx, by = rx, ry
+                self._counters["ball_filter_overrides"] += 1
+            self._hist_ball[-1, 0] = bx
+            self._hist_ball[-1, 1] = by
             ingest_ms = (time.perf_counter() - t0) * 1e3
             return self._after_frame(int(time_us), frame_id, t0, ingest_ms)
         except Exception as exc:

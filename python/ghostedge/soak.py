@@ -547,6 +547,10 @@ class _Soak:
                 r["checked"] += 1
                 r["recovered"] += int(ev.recovery_error_yd <= RECOVERY_TOLERANCE_YD)
                 r["max_error_yd"] = max(r["max_error_yd"], round(ev.recovery_error_yd, 4))
+        for kind, r in recovery.items():
+            errs = [ev.recovery_error_yd for ev in self.events
+                    if ev.kind == kind and ev.recovery_error_yd is not None]
+            r["median_error_yd"] = round(float(np.median(errs)), 4)
         lat = self.latencies_ms[:self.frames] if self.frames else np.zeros(1)
         uncounted = [ev.to_dict() for ev in self.events if not ev.counted][:20]
         return {
