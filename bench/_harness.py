@@ -90,7 +90,12 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, MiB."""
+    """Peak resident set size of this process so far, MiB: VmHWM, which exec resets (getrusage's
+    ru_maxrss would carry the parent's peak into a spawned child)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 

@@ -18,11 +18,12 @@ from _harness import REPO, time_per_call
 FRAME_BATCH = 35  # 7 defensive backs x 5 eligible receivers: the issue's per-frame case
 
 
-def model_path() -> Path:
-    """The model the engine loads by default (the installed package's, else models/)."""
+def model_path(cfg: dict | None = None) -> Path:
+    """``cfg["model_path"]`` when set, else the model the engine loads by default (the
+    installed package's, else models/)."""
     from ghostedge.model.inference import default_model_path
 
-    p = default_model_path()
+    p = Path(cfg["model_path"]) if cfg and cfg.get("model_path") else default_model_path()
     if not p.is_file():
         raise FileNotFoundError(f"ghost model not found: {p}")
     return p
@@ -60,7 +61,7 @@ def run(cfg: dict, plot_dir: Path | None, providers: list[str] | None = None) ->
 
     from reference_pipeline import torch_ghost_model
 
-    path = model_path()
+    path = model_path(cfg)
     # One thread each, as the engine runs the model (GhostModel: intra_op_num_threads=1): the
     # per-core cost; the other core is the host's.
     sess = ort_session(path, providers, threads=1)

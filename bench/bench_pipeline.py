@@ -66,11 +66,11 @@ def replay_frames(play, seed: int = SIM_SEED):
     return sim, frames
 
 
-def engine_replay(play, sim, frames, providers=None, max_frames=None) -> list[dict]:
+def engine_replay(play, sim, frames, providers=None, max_frames=None, model_path=None) -> list[dict]:
     """Replays ``frames`` through a fresh Engine; one dict of stage timings (ms) per frame."""
     from ghostedge.engine import Engine, EngineConfig, Roster
 
-    engine = Engine(EngineConfig(providers=providers, require_model=True))
+    engine = Engine(EngineConfig(model_path=model_path, providers=providers, require_model=True))
     engine.set_roster(Roster.from_play(play, registry=sim.registry,
                                        frame0_time_us=int(sim.frame_times_us[0])))
     engine.activate()
@@ -123,12 +123,13 @@ def run(cfg: dict, data_dir=None, providers=None, plot_dir=None) -> dict:
     reference = None
     for rep, play in ((rep, p) for rep in range(cfg["repeats"]) for p in bench_plays.plays):
         sim, frames = replay_frames(play, seed=SIM_SEED + rep)
-        rows = engine_replay(play, sim, frames, providers, cfg["frames_per_play"])
+        rows = engine_replay(play, sim, frames, providers, cfg["frames_per_play"],
+                             cfg.get("model_path"))
         scored = [r for r in rows if r["pairs"] > 0 and r["ok"]]
         engine_rows.extend(scored)
         if ref_budget > 0 and rep == 0:
             # The reference replays the same play from its first frame (it is stateful too).
-            reference = reference or ref.ReferencePipeline.create()
+            reference = reference or ref.ReferencePipeline.create(cfg)
             n = min(len(rows), ref_budget + 2)
             ref_out = reference.replay(play, sim, frames[:n])
             by_frame = {r["frame_id"]: r for r in rows}

@@ -2,9 +2,10 @@
 """Inference and end-to-end latency with the GPU providers of ONNX Runtime (bench/gpu_check.sh).
 
 For each GPU provider that ``onnxruntime.get_available_providers()`` offers (TensorRT, CUDA), in
-priority order with CPU as the fallback: the inference batch sweep of bench_inference.py against
-PyTorch eager (on the GPU too when torch sees one), checked with ``session.get_providers()``,
-and the CPU numbers in the same run for comparison. Records the card's name.
+priority order with CPU as the fallback: the inference batch sweep of bench_inference.py
+(``session.get_providers()`` recorded, so a silent fallback to CPU shows) against PyTorch eager
+on the CPU (the pinned torch is the CPU build), then the CPU provider in the same run, then the
+end-to-end engine replay with the GPU providers first. Records the card's name.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", type=Path, default=Path("bench/gpu_results.json"))
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--model", type=Path, default=None, help="ONNX model (default: the engine's)")
     args = ap.parse_args()
 
     available = ort.get_available_providers()
@@ -49,7 +51,8 @@ def main() -> int:
         print(f"no GPU execution provider in {available}: install onnxruntime-gpu on a GPU "
               f"machine", file=sys.stderr)
         return 3
-    cfg = dict(bench_run.MODES["quick" if args.quick else "full"])
+    cfg = dict(bench_run.MODES["quick" if args.quick else "full"],
+               model_path=str(args.model) if args.model else None)
     cfg["batch_sizes"] = (1, 35, 128, 1024, 8192, 65536, 262144)
     # Each GPU provider alone (with CPU as the fallback for unsupported nodes), then CPU.
     for provider in gpu + ["CPUExecutionProvider"]:

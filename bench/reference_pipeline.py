@@ -157,34 +157,66 @@ def metric_numpy(defender_xy: np.ndarray, receiver_xy: np.ndarray) -> np.ndarray
 
 def torch_ghost_model(onnx_path: Path):
     """MODEL's torch network (``ghostedge.model.network.GhostNet``) rebuilt in eager mode with
-    the weights of the shipped ONNX file: sizes from the initializers' shapes, the kinematic
-    feature columns from the feature list in the metadata, every parameter and buffer loaded by
-    name (strict: a renamed or missing tensor is an error, not a silently different model)."""
+    the weights of the ONNX file: constructor arrays and sizes from the initializers (matched by
+    the constructor's parameter names), the kinematic feature columns from the feature list in
+    the metadata, then every parameter loaded by name. Checked against ONNX Runtime on random
+    inputs before it is returned, so a different model can never pass for the same one."""
+    import inspect
     import json
 
     import onnx
+    import onnxruntime as ort
     import torch
     from onnx import numpy_helper
 
+    from ghostedge.model import features as features_module
     from ghostedge.model.features import KINEMATIC_FEATURES
     from ghostedge.model.network import GhostNet  # training-only module: imports torch
 
     proto = onnx.load(str(onnx_path))
-    inits = {i.name: numpy_helper.to_array(i) for i in proto.graph.initializer}
+    inits = {i.name: numpy_helper.to_array(i).copy() for i in proto.graph.initializer}
     meta = {p.key: p.value for p in proto.metadata_props}
     names = json.loads(meta["feature_names"])
-    members = sorted({int(k.split(".")[1]) for k in inits if k.startswith("members.")})
-    net = GhostNet(inits["feature_mean"].copy(), inits["feature_std"].copy(),
-                   [names.index(n) for n in KINEMATIC_FEATURES], n_members=len(members),
-                   hidden=int(inits["members.0.body.0.weight"].shape[0]), dropout=0.0,
-                   horizon=int(meta["horizon"]))
+    sizes = {
+        "kinematic_index": [names.index(n) for n in KINEMATIC_FEATURES],
+        "n_members": len({k.split(".")[1] for k in inits if k.startswith("members.")}),
+        "hidden": int(inits["members.0.body.0.weight"].shape[0]),
+        "dropout": 0.0,
+        "horizon": int(meta["horizon"]),
+    }
+    # Arrays the exporter may fold into other constants but that follow from the feature list.
+    derived = {}
+    if hasattr(features_module, "mirror_affine"):
+        derived = dict(zip(("mirror_scale", "mirror_shift"), features_module.mirror_affine(names)))
+    kwargs = {}
+    for name, param in list(inspect.signature(GhostNet.__init__).parameters.items())[1:]:
+        if name in sizes:
+            kwargs[name] = sizes[name]
+        elif name in inits:
+            kwargs[name] = inits[name]
+        elif name in derived:
+            kwargs[name] = derived[name]
+        elif param.default is inspect.Parameter.empty:
+            raise RuntimeError(f"{onnx_path}: cannot rebuild GhostNet, no tensor named {name!r}")
+    net = GhostNet(**kwargs)
     state = net.state_dict()
-    missing = [k for k in state if k not in inits and k != "kinematic_index"]
+    missing = [k for k, _ in net.named_parameters() if k not in inits]
     if missing:
-        raise RuntimeError(f"{onnx_path}: tensors not found by name in the ONNX file: {missing}")
-    net.load_state_dict({k: (torch.from_numpy(inits[k].copy()) if k in inits else v)
+        raise RuntimeError(f"{onnx_path}: parameters not found by name in the ONNX file: {missing}")
+    # Buffers the exporter folded into constants keep their constructed values; the check
+    # below catches any that mattered.
+    net.load_state_dict({k: torch.from_numpy(inits[k]) if k in inits else v
                          for k, v in state.items()}, strict=True)
-    return net.eval()
+    net.eval()
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).standard_normal((16, len(names))).astype(np.float32)
+    want = sess.run(None, {sess.get_inputs()[0].name: x})
+    with torch.inference_mode():
+        got = net(torch.from_numpy(x))
+    diff = max(float(np.max(np.abs(w - g.numpy()))) for w, g in zip(want, got))
+    if not diff < 1e-3:
+        raise RuntimeError(f"{onnx_path}: rebuilt torch model differs from ONNX Runtime by {diff}")
+    return net
 
 
 class TorchGhosts:
@@ -325,13 +357,13 @@ class ReferencePipeline:
         self.torch_threads = torch_threads
 
     @classmethod
-    def create(cls) -> "ReferencePipeline":
+    def create(cls, cfg: dict | None = None) -> "ReferencePipeline":
         import torch
 
         from bench_inference import model_path
 
         torch.set_num_threads(1)  # per-frame batches are tiny: threads only add overhead
-        return cls(TorchGhosts(model_path()), torch.get_num_threads())
+        return cls(TorchGhosts(model_path(cfg)), torch.get_num_threads())
 
     def replay(self, play, sim, frames) -> list[dict]:
         """Runs the chain over ``frames`` (bench_pipeline.ReplayFrame) of one simulated play."""

@@ -68,13 +68,13 @@ def _section(name: str, fn, results: dict, *args) -> dict | None:
     return out
 
 
-def run(mode: str, data_dir: Path | None, plot_dir: Path | None) -> dict:
+def run(mode: str, data_dir: Path | None, plot_dir: Path | None, model: Path | None = None) -> dict:
     import bench_inference
     import bench_pipeline
     import bench_scale
     import bench_throughput
 
-    cfg = MODES[mode]
+    cfg = dict(MODES[mode], model_path=str(model) if model else None)
     results: dict = {"mode": mode, "machine": machine_info(), "sections": {}}
     head = {k: None for k in HEADLINE_KEYS}
 
@@ -103,7 +103,8 @@ def run(mode: str, data_dir: Path | None, plot_dir: Path | None) -> dict:
     mem = _section("memory", bench_scale.memory_soak, results, cfg, data_dir)
     if mem:
         head["rss_growth_mb"] = mem["rss_growth_after_warmup_mb"]
-    head["peak_rss_mb"] = peak_rss_mb()
+        head["peak_rss_mb"] = mem["peak_rss_mb"]
+    results["bench_process_peak_rss_mb"] = peak_rss_mb()
 
     results.update(head)
     return results
@@ -140,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=None,
                     help="shared-format data dir (default ../shared/data/ngs_highlights, else the "
                          "package's sample plays)")
+    ap.add_argument("--model", type=Path, default=None,
+                    help="ONNX ghost model to benchmark (default: the one the engine loads)")
     ap.add_argument("--save", type=Path, default=None,
                     help="also write the JSON result to this file (e.g. bench/results.json)")
     ap.add_argument("--plots", type=Path, default=None,
@@ -149,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     plot_dir = args.plots if args.plots is not None else (BENCH_DIR if MODES[mode]["plots"] else None)
     t0 = time.perf_counter()
-    res = run(mode, args.data, plot_dir)
+    res = run(mode, args.data, plot_dir, args.model)
     res["wall_s"] = round(time.perf_counter() - t0, 1)
     res = _finite_or_none(res)
     text = json.dumps(res, indent=1, sort_keys=False)

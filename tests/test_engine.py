@@ -23,6 +23,7 @@ class ConstantVelocity:
     """A predictor with GhostModel's call signature: defenders keep their last velocity."""
 
     providers = ["CPUExecutionProvider"]
+    horizon = 50  # frames it can predict, like GhostModel.horizon
 
     def __init__(self):
         self.calls = 0

@@ -282,3 +282,43 @@ def _wait_listening(port: int, timeout_s: float = 60.0) -> bool:
             s.close()
         time.sleep(0.1)
     return False
+
+
+def test_serve_roster_files(tmp_path, sample_play):
+    from ghostedge.commands.serve import load_roster_file
+    from ghostedge.registry import Registry
+
+    reg = Registry.from_play(sample_play)
+    reg.to_csv(tmp_path / "tags.csv")
+    roster = load_roster_file(str(tmp_path / "tags.csv"), sample_play.possession_team, sample_play.defensive_team)
+    assert sorted(roster.nfl_ids.tolist()) == sorted(sample_play.nfl_ids.tolist())
+    assert len(roster.defenders()) == len(sample_play.defensive_backs())
+    with pytest.raises(ValueError, match="--offence and --defence"):
+        load_roster_file(str(tmp_path / "tags.csv"), None, None)
+    (tmp_path / "r.json").write_text(json.dumps(Roster.from_play(sample_play, registry=reg).to_dict()))
+    back = load_roster_file(str(tmp_path / "r.json"), None, None)
+    assert back.registry is not None and back.offence == sample_play.possession_team
+
+
+def test_long_horizon_json_is_split_under_the_datagram_limit():
+    from ghostedge.engine import GhostResult
+
+    res = GhostResult(3, 6, 50, 0.1)
+    res._set_sizes(3, 6)
+    res.frame_id, res.age_s = 7, 0.001
+    res.defender_ids[:] = [1, 2, 3]
+    res.receiver_ids[:] = [11, 12, 13, 14, 15, 16]
+    res.defender_xy[...] = 10.0
+    res.mean[...] = np.random.default_rng(0).uniform(0, 100, res.mean.shape)
+    res.sigma[...] = 1.2345
+    res.metric[...] = -0.5
+    grams = net.result_to_json_datagrams(res)
+    assert all(len(g) <= net.MAX_DATAGRAM for g in grams)
+    parts = [json.loads(g) for g in grams[1:]]
+    assert len(parts) > 3  # 6 receivers x 50 steps do not fit one datagram per defender
+    for d in (1, 2, 3):
+        mine = [p for p in parts if p["nfl_id"] == d]
+        assert [p["part"] for p in mine] == list(range(mine[0]["parts"]))
+        assert [r["nfl_id"] for p in mine for r in p["receivers"]] == [11, 12, 13, 14, 15, 16]
+    first = parts[0]["receivers"][0]
+    assert np.allclose(first["mean"], res.mean[0, 0], atol=0.006)

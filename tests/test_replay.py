@@ -32,8 +32,10 @@ def _check_outputs(out_dir, summary, play):
     assert s["game_id"] == play.game_id and s["actual_target"]["nfl_id"] == play.target_nfl_id
     assert s["engine"]["frames"] == play.n_frames and s["engine"]["frames_ok"] >= play.n_frames - 3
     assert s["engine"]["counters"]["errors_tick"] == 0
-    acc = s["ghost_accuracy"]["flight_windows"]
+    acc = s["ghost_accuracy"]["flight_windows_1s"]
     assert acc["n_windows"] > 0
+    full = s["ghost_accuracy"]["full_flight_from_throw"]
+    assert full["n_windows"] > 0 and full["model"]["fde_yd"] > 0
     for name in ("model", "constant_velocity", "constant_position"):
         assert acc[name]["ade_yd"] > 0 and acc[name]["fde_yd"] >= acc[name]["ade_yd"] * 0.9
     ranking = s["receiver_ranking"]
@@ -48,7 +50,7 @@ def test_replay_one_play_writes_png_gif_json(tmp_path, sample_plays):
     play = sample_plays[0]
     summary = replay_plays([play], tmp_path, opts=ReplayOptions(seed=1), model=ConstantVelocity(), log=None)
     s = _check_outputs(tmp_path, summary, play)
-    acc = s["ghost_accuracy"]["flight_windows"]
+    acc = s["ghost_accuracy"]["flight_windows_1s"]
     assert acc["model"] == pytest.approx(acc["constant_velocity"], abs=1e-3)
     assert acc["constant_position"]["fde_yd"] > acc["constant_velocity"]["fde_yd"]
 

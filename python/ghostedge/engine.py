@@ -31,7 +31,6 @@ from typing import Any
 import numpy as np
 
 from .data.play import (
-    BALL_NFL_ID,
     DEFENSIVE_BACK_POSITIONS,
     ELIGIBLE_RECEIVER_POSITIONS,
     FIELD_LENGTH_YD,
@@ -238,6 +237,10 @@ def _registry_from_rows(rows: list):
 # ---------------------------------------------------------------------------------------------
 
 STAGES = ("ingest", "events", "features_inference", "metric", "target", "total_worker")
+COUNTERS = ("frames", "frames_inferred", "frames_skipped", "results_stale", "packets_pushed",
+            "bytes_pushed", "ball_filter_overrides", "errors_ingest", "errors_tick",
+            "errors_push_frame", "errors_inference", "errors_metric", "errors_event",
+            "errors_calls_inactive", "errors_model_load")
 
 
 class GhostResult:
@@ -478,7 +481,8 @@ class Engine:
         self._state = "created"  # created -> active -> inactive -> closed
         self._roster: Roster | None = None
         self._lock = threading.Lock()  # guards only pointer swaps; never held while computing
-        self._counters: dict[str, int] = {}
+        # Counters live as long as the engine (across activations and rosters).
+        self._counters: dict[str, int] = {k: 0 for k in COUNTERS}
         self._last_error = ""
         self._worker: threading.Thread | None = None
         self._wake = threading.Event()
@@ -520,11 +524,6 @@ class Engine:
             raise EngineStateError("activate() after close(): create a new Engine")
         if self._roster is None:
             raise EngineStateError("activate() needs a roster: call set_roster() first")
-        self._counters = {k: 0 for k in (
-            "frames", "frames_inferred", "frames_skipped", "results_stale", "packets_pushed",
-            "bytes_pushed", "errors_ingest", "errors_inference", "errors_metric", "errors_push_frame",
-            "errors_event", "errors_calls_inactive", "errors_model_load", "errors_tick",
-            "ball_filter_overrides")}
         if self._model is None:
             self._load_model()
         self._allocate()
@@ -827,7 +826,7 @@ class Engine:
     # -- internals ---------------------------------------------------------------------------
 
     def _inactive_call(self, name: str) -> bool:
-        self._counters["errors_calls_inactive"] = self._counters.get("errors_calls_inactive", 0) + 1
+        self._counters["errors_calls_inactive"] += 1
         msg = f"{name}() while the engine is {self._state}: call activate() first"
         self._inactive_result.last_error = msg
         self._inactive_result.ok = False

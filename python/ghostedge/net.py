@@ -175,32 +175,41 @@ def frame_header(result) -> dict:
 
 
 def result_to_json_datagrams(result) -> list[bytes]:
-    """One ``frame`` object, then one ``defender`` object per defensive back (each < 8 KB)."""
+    """One ``frame`` object, then one ``defender`` object per defensive back. A defender whose
+    ghosts do not fit one datagram (long horizons, many receivers) is split over several
+    objects, each with a share of the receivers (``part`` of ``parts``)."""
     header = frame_header(result)
     out = [json.dumps(header, separators=(",", ":")).encode()]
     for d, nfl_id in enumerate(result.defender_ids):
-        msg = {
-            "type": "defender",
-            "v": PROTOCOL_VERSION,
-            "frame_id": header["frame_id"],
-            "index": d,
-            "count": len(result.defender_ids),
-            "nfl_id": int(nfl_id),
-            "position": _rounded_list(result.defender_xy[d]),
-            "receivers": [
-                {
-                    "nfl_id": int(r_id),
-                    "metric": _finite_or_none(result.metric[d, r], 4),
-                    "mean": _rounded_list(result.mean[d, r]),
-                    "sigma": _rounded_list(result.sigma[d, r]),
-                }
-                for r, r_id in enumerate(result.receiver_ids)
-            ],
-        }
-        data = json.dumps(msg, separators=(",", ":")).encode()
-        if len(data) > MAX_DATAGRAM:
-            raise ValueError(f"defender message of {len(data)} bytes exceeds {MAX_DATAGRAM}")
-        out.append(data)
+        ghosts = [
+            json.dumps({
+                "nfl_id": int(r_id),
+                "metric": _finite_or_none(result.metric[d, r], 4),
+                "mean": _rounded_list(result.mean[d, r]),
+                "sigma": _rounded_list(result.sigma[d, r]),
+            }, separators=(",", ":"))
+            for r, r_id in enumerate(result.receiver_ids)
+        ]
+        head = json.dumps({
+            "type": "defender", "v": PROTOCOL_VERSION, "frame_id": header["frame_id"],
+            "index": d, "count": len(result.defender_ids), "nfl_id": int(nfl_id),
+            "position": _rounded_list(result.defender_xy[d]), "part": 0, "parts": 0,
+        }, separators=(",", ":"))[:-1]
+        budget = MAX_DATAGRAM - len(head) - len(',"receivers":[]}') - 8  # 8: part digits
+        groups: list[list[str]] = [[]]
+        size = 0
+        for g in ghosts:
+            if len(g) + 1 > budget:
+                raise ValueError(f"one ghost of {len(g)} bytes does not fit a {MAX_DATAGRAM}-byte datagram")
+            if groups[-1] and size + len(g) + 1 > budget:
+                groups.append([])
+                size = 0
+            groups[-1].append(g)
+            size += len(g) + 1
+        for k, group in enumerate(groups):
+            text = (head.replace('"part":0,"parts":0', f'"part":{k},"parts":{len(groups)}')
+                    + ',"receivers":[' + ",".join(group) + "]}")
+            out.append(text.encode())
     return out
 
 

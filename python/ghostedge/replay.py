@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from .engine import Engine, EngineConfig, GhostResult, Roster
 from .plots import GhostSet, animate_play_gif, jersey_text, plot_catch_png
 
 TICK_LAG_US = 30_000  # wait for packets up to 30 ms late (network reordering) before a tick
+WINDOW_FRAMES = 10  # the 1.0 s evaluation windows of the model (issue 3)
 
 
 @dataclass
@@ -95,19 +96,21 @@ def _truth_window(play: Play, dbs_nfl: np.ndarray, frame_id: int, horizon: int) 
 
 
 def ghost_accuracy(play: Play, results: dict[int, GhostResult], frames: list[int],
-                   target_nfl_id: int) -> dict:
-    """ADE/FDE (yd) of the engine's ghosts for the actual target against the tracked defensive
-    backs, with the constant-velocity and constant-position baselines computed from the same
-    filtered positions the engine used, over the given decision frames."""
+                   target_nfl_id: int, horizon: int = 10) -> dict:
+    """ADE/FDE (yd) over ``horizon`` frames of the engine's ghosts for the actual target against
+    the tracked defensive backs, with the constant-velocity and constant-position baselines
+    computed from the same filtered positions the engine used, over the given decision frames."""
     errs = {"model": [], "constant_velocity": [], "constant_position": []}
     for fid in frames:
         res, prev = results.get(fid), results.get(fid - 1)
         if res is None or prev is None or target_nfl_id not in res.receiver_ids:
             continue
         r = int(np.flatnonzero(res.receiver_ids == target_nfl_id)[0])
-        h = res.mean.shape[2]
+        h = int(horizon)
+        if h > res.mean.shape[2]:
+            continue
         truth = _truth_window(play, res.defender_ids, fid, h)
-        if truth is None or not np.isfinite(res.mean[:, r]).all():
+        if truth is None or not np.isfinite(res.mean[:, r, :h]).all():
             continue
         prev_xy = np.full_like(res.defender_xy, np.nan)
         for k, n in enumerate(res.defender_ids):
@@ -116,7 +119,7 @@ def ghost_accuracy(play: Play, results: dict[int, GhostResult], frames: list[int
                 prev_xy[k] = prev.defender_xy[hit[0]]
         steps = np.arange(1, h + 1)[None, :, None]
         preds = {
-            "model": res.mean[:, r],
+            "model": res.mean[:, r, :h],
             "constant_velocity": res.defender_xy[:, None] + (res.defender_xy - prev_xy)[:, None] * steps,
             "constant_position": np.repeat(res.defender_xy[:, None], h, axis=1),
         }
@@ -150,8 +153,7 @@ def summarize_play(play: Play, results: dict[int, GhostResult], stats: dict, mod
                              if r.pass_arrived_frame is not None), None)
     last_air = results[max(in_air)] if in_air else None
     flight = [f for f in range(fwd, arr) if f in results] if fwd and arr else []
-    horizon = next(iter(results.values())).mean.shape[2] if results else 10
-    windows = [f for f in flight if f + horizon <= arr]
+    windows = [f for f in flight if f + WINDOW_FRAMES <= arr]
     call_ms = stats["call_ms"]
     worker_ms = np.array([r.timings_ms["total_worker"] for r in results.values()
                           if np.isfinite(r.timings_ms["total_worker"])])
@@ -182,8 +184,10 @@ def summarize_play(play: Play, results: dict[int, GhostResult], stats: dict, mod
             "counters": stats["counters"], "last_error": stats["last_error"],
         },
         "ghost_accuracy": {
-            "at_throw": ghost_accuracy(play, results, [fwd], target) if fwd else None,
-            "flight_windows": ghost_accuracy(play, results, windows, target),
+            "at_throw_1s": ghost_accuracy(play, results, [fwd], target) if fwd else None,
+            "full_flight_from_throw": (ghost_accuracy(play, results, [fwd], target, horizon=arr - fwd)
+                                       if fwd and arr and arr > fwd else None),
+            "flight_windows_1s": ghost_accuracy(play, results, windows, target),
         },
         "metric_at_throw_actual_target": metric_at_throw,
         "receiver_ranking": _ranking(play, model),
@@ -201,8 +205,9 @@ def write_pictures(play: Play, results: dict[int, GhostResult], out_dir: Path, o
     if opts.png and res is not None and target in res.receiver_ids:
         r = int(np.flatnonzero(res.receiver_ids == target)[0])
         dbs = np.array([play.player_index(int(n)) for n in res.defender_ids], dtype=np.int64)
-        ghosts = GhostSet(dbs, res.mean[:, r], res.sigma[:, r], fwd, target,
-                          f"ghost for the target, {res.mean.shape[2] / 10:.1f} s from the throw")
+        h = min(res.mean.shape[2], max(1, arr - fwd))  # up to the catch
+        ghosts = GhostSet(dbs, res.mean[:, r, :h], res.sigma[:, r, :h], fwd, target,
+                          f"DB ghost for the target ({h / 10:.1f} s)")
         note = ("Ghosts: the live engine's prediction at the throw from simulated tag reads "
                 "(decode, fuse, filter, model). Player markers: positions at the catch.")
         files["png"] = plot_catch_png(play, out_dir / f"{stem}_catch.png", ghosts, fwd, arr,
@@ -222,7 +227,8 @@ def write_pictures(play: Play, results: dict[int, GhostResult], out_dir: Path, o
             jersey = jersey_text(play.jersey[play.player_index(shown)])
             why = ("likely target (ball path)" if r_.target_source == "ball_path" else
                    "target" if r_.target_source == "host" else "if thrown now to the actual target")
-            by_frame[f] = GhostSet(dbs, r_.mean[:, r], r_.sigma[:, r], f, shown,
+            h = min(WINDOW_FRAMES, r_.mean.shape[2])  # the next second: readable at 10 fps
+            by_frame[f] = GhostSet(dbs, r_.mean[:, r, :h], r_.sigma[:, r, :h], f, shown,
                                    f"{r_.phase.replace('_', ' ')}: ghosts for #{jersey}, {why}")
         if frames:
             files["gif"] = animate_play_gif(
@@ -243,8 +249,9 @@ def format_summary(s: dict) -> str:
                  f"arrival {e['detected_pass_arrived_frame']} (data {s['pass_arrived_frame']}), "
                  f"inferred target #{inf.get('jersey', '?')} {'(correct)' if e['inferred_target_correct'] else '(wrong)'}; "
                  f"per-frame call p50 {e['per_frame_call_ms']['p50']:.2f} ms")
-    for label, acc in (("at the throw", s["ghost_accuracy"]["at_throw"]),
-                       ("1 s windows in flight", s["ghost_accuracy"]["flight_windows"])):
+    for label, acc in (("1 s from the throw", s["ghost_accuracy"]["at_throw_1s"]),
+                       ("throw to catch", s["ghost_accuracy"]["full_flight_from_throw"]),
+                       ("1 s windows in flight", s["ghost_accuracy"]["flight_windows_1s"])):
         if not acc or not acc.get("n_windows"):
             continue
         parts = [f"{k} ADE {v['ade_yd']:.2f} FDE {v['fde_yd']:.2f}"
@@ -271,6 +278,11 @@ def replay_plays(plays: list[Play], out_dir: Path, config: EngineConfig | None =
         from .model.inference import GhostModel
 
         model = GhostModel(config.model_path, providers=config.providers)
+    # Ghosts long enough to reach the catch of the longest flight, as far as the model predicts.
+    longest = max((p.pass_arrived_frame - p.pass_forward_frame for p in plays
+                   if p.pass_forward_frame is not None and p.pass_arrived_frame is not None), default=0)
+    config = replace(config, horizon=int(min(getattr(model, "horizon", WINDOW_FRAMES),
+                                             max(WINDOW_FRAMES, longest))))
     engine = Engine(config, model=model)
     summaries = []
     try:

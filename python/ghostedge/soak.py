@@ -49,6 +49,7 @@ class SoakConfig:
     seed: int = 0
     data: str | None = None  # data folder; None: the shared data if found, else the samples
     model_path: str | None = None  # None: the shipped model
+    predictor: str = "model"  # "model" (ONNX) or "constant-velocity" (see BaselinePredictor)
     warmup_minutes: float = 5.0  # RSS growth is measured from here to the end
     progress: bool = True
 
@@ -150,7 +151,9 @@ class _Soak:
         plays, source = _load_plays(cfg.data)
         total_frames = int(round(cfg.game_minutes * 60 * 10))
         self.latencies_ms = np.zeros(total_frames)
-        if self.model is None:
+        if self.model is None and cfg.predictor == "constant-velocity":
+            self.model = BaselinePredictor()
+        elif self.model is None:
             from .model.inference import GhostModel
 
             self.model = GhostModel(cfg.model_path)
@@ -563,6 +566,7 @@ class _Soak:
             "distinct_plays": min(n_plays, plays_run),
             "data": source,
             "seed": self.cfg.seed,
+            "predictor": ",".join(getattr(self.model, "providers", []) or [type(self.model).__name__]),
             "faults_injected": injected,
             "faults_counted": counted,
             "faults_uncounted": uncounted,
@@ -581,6 +585,28 @@ class _Soak:
             "wall_s": round(wall_s, 1),
         }
 
+
+
+class BaselinePredictor:
+    """The constant-velocity baseline (``ghostedge.model.baselines``) behind ``GhostModel``'s
+    ``predict_frame`` interface, to soak the engine and the ingest path without the trained
+    model (``ghostedge soak --predictor constant-velocity``). Each defender gets the same ghost
+    for every receiver; sigma is NaN (no uncertainty estimate)."""
+
+    providers = ["baseline:constant_velocity"]
+
+    def predict_frame(self, xy_hist, o_hist, ball_hist, defenders, receivers, context, horizon: int = 10,
+                      **_options):
+        from .model.baselines import constant_velocity
+        from .model.inference import Ghosts
+
+        defenders = np.asarray(defenders, dtype=np.int64).reshape(-1)
+        receivers = np.asarray(receivers, dtype=np.int64).reshape(-1)
+        p = np.asarray(xy_hist, dtype=np.float64)[:, defenders]  # [3, D, 2]
+        path = constant_velocity(p[0], p[1], p[2], horizon)  # [D, H, 2]
+        mean = np.repeat(path[:, None], receivers.size, axis=1)
+        return Ghosts(mean=mean, sigma=np.full_like(mean, np.nan), valid=np.isfinite(mean).all(axis=(2, 3)),
+                      defenders=defenders, receivers=receivers)
 
 
 def run_soak(config: SoakConfig | None = None, model: Any = None) -> dict:

@@ -20,6 +20,9 @@ def add_arguments(parser) -> None:
                         help="data folder of real plays (default: $GHOSTEDGE_NGS_DATA, the shared data "
                              "next to a source checkout, else the plays shipped in the package)")
     parser.add_argument("--model", default=None, help="ONNX model (default: the shipped model)")
+    parser.add_argument("--predictor", choices=("model", "constant-velocity"), default="model",
+                        help="model: the ONNX model; constant-velocity: the baseline, to soak the "
+                             "engine and ingest path without a trained model")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
@@ -32,7 +35,8 @@ def run(args) -> int:
     if args.game_minutes <= 0:
         raise ValueError("--game-minutes must be positive")
     report = run_soak(SoakConfig(game_minutes=args.game_minutes, faults=parse_fault_kinds(args.faults),
-                                 seed=args.seed, data=args.data, model_path=args.model))
+                                 seed=args.seed, data=args.data, model_path=args.model,
+                                 predictor=args.predictor))
     if args.json:
         print(json.dumps(report))
     else:

@@ -18,6 +18,29 @@ N_FEATURES = len(FEATURE_NAMES)
 HISTORY = int(_core.FEATURE_HISTORY)
 KINEMATIC_FEATURES = ("def_vx", "def_vy", "def_ax", "def_ay")  # the network's physics prior reads these
 
+# Mirroring the model frame in y maps each feature f to scale * f + shift (y components change
+# sign, distances from one sideline become distances from the other); the network uses it for
+# test-time mirror averaging. tests/test_features.py checks it against the C++ mirror_y flag.
+_MIRROR_NEGATED = {
+    "def_vy", "def_ay", "def_o_y", "tgt_rel_y", "tgt_rel_vy", "tgt_vy", "tgt_ay", "ball_rel_y",
+    "ball_vy", "ball_to_tgt_y", "nopp_rel_y", "nopp_rel_vy", "nmate_rel_y",
+}
+_MIRROR_FROM_OTHER_SIDELINE = {"def_y", "tgt_y"}
+
+
+def mirror_affine(names) -> tuple[np.ndarray, np.ndarray]:
+    """(scale, shift) [len(names)] so that mirrored = scale * features + shift."""
+    from ..data.play import FIELD_WIDTH_YD
+
+    scale = np.ones(len(names))
+    shift = np.zeros(len(names))
+    for i, n in enumerate(names):
+        if n in _MIRROR_NEGATED or n in _MIRROR_FROM_OTHER_SIDELINE:
+            scale[i] = -1.0
+        if n in _MIRROR_FROM_OTHER_SIDELINE:
+            shift[i] = FIELD_WIDTH_YD
+    return scale, shift
+
 
 def feature_indices(names) -> np.ndarray:
     """Columns of ``names`` in the candidate set; KeyError naming the unknown ones."""

@@ -49,12 +49,16 @@ def limit_speed(path: torch.Tensor) -> torch.Tensor:
 
 class GhostNet(nn.Module):
     def __init__(self, feature_mean: np.ndarray, feature_std: np.ndarray, kinematic_index: list[int],
-                 n_members: int = 4, hidden: int = 192, dropout: float = 0.1, horizon: int = H_MAX):
+                 mirror_scale: np.ndarray, mirror_shift: np.ndarray,
+                 n_members: int = 3, hidden: int = 128, dropout: float = 0.1, horizon: int = H_MAX):
         super().__init__()
         n_in = int(feature_mean.shape[0])
         self.register_buffer("feature_mean", torch.as_tensor(feature_mean, dtype=torch.float32))
         self.register_buffer("feature_std", torch.as_tensor(feature_std, dtype=torch.float32))
         self.register_buffer("kinematic_index", torch.as_tensor(kinematic_index, dtype=torch.long))
+        self.register_buffer("mirror_scale", torch.as_tensor(mirror_scale, dtype=torch.float32))
+        self.register_buffer("mirror_shift", torch.as_tensor(mirror_shift, dtype=torch.float32))
+        self.register_buffer("flip_y", torch.tensor([1.0, -1.0]))
         tau = torch.arange(1, horizon + 1, dtype=torch.float32) * DT_S
         T = DAMPING_T_S
         self.register_buffer("tau", tau[:, None])  # [H, 1] seconds
@@ -79,15 +83,24 @@ class GhostNet(nn.Module):
         return torch.stack(mus), torch.stack(sigmas)
 
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        # Test-time mirror averaging: every member also sees the play mirrored in y, and its
+        # mirrored prediction is flipped back; all of them form one mixture.
         mu, sigma = self.member_outputs(features)
+        mu_m, sigma_m = self.member_outputs(features * self.mirror_scale + self.mirror_shift)
+        mu = torch.cat([mu, mu_m * self.flip_y])
+        sigma = torch.cat([sigma, sigma_m])
         mean = mu.mean(0)
         var = (sigma * sigma + mu * mu).mean(0) - mean * mean  # mixture of the members
         sigma_out = torch.sqrt(torch.clamp(var, min=SIGMA_FLOOR_YD**2)) * self.temperature
         return limit_speed(mean), sigma_out
 
 
-def gaussian_nll(mu: torch.Tensor, sigma: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean negative log-likelihood over the masked points (mask [B, H], y [B, H, 2])."""
-    nll = 0.5 * ((y - mu) / sigma) ** 2 + torch.log(sigma)
-    m = mask[..., None].to(nll.dtype)
-    return (nll * m).sum() / (m.sum() * 2).clamp(min=1)
+def ghost_loss(mu: torch.Tensor, sigma: torch.Tensor, y: torch.Tensor, mask: torch.Tensor,
+               distance_weight: float = 1.0) -> torch.Tensor:
+    """Gaussian NLL per coordinate plus ``distance_weight`` x the Euclidean error of the mean
+    (the NLL alone lets the mean drift where sigma is wide; ADE/FDE/RMSE judge the mean),
+    averaged over the masked points (mask [B, H], y [B, H, 2])."""
+    nll = (0.5 * ((y - mu) / sigma) ** 2 + torch.log(sigma)).sum(-1)
+    dist = torch.sqrt(((y - mu) ** 2).sum(-1) + 1e-6)
+    m = mask.to(nll.dtype)
+    return ((nll / 2 + distance_weight * dist) * m).sum() / m.sum().clamp(min=1)

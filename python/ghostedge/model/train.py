@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from .evaluate import CHI2_2DOF
-from .features import KINEMATIC_FEATURES, feature_indices
+from .features import KINEMATIC_FEATURES, feature_indices, mirror_affine
 from .frames import H_MAX
 from .selection import SELECTED_FEATURES
 from .windows import HELDOUT_PERCENT, VAL_PERCENT, Samples, training_samples
 
-DEFAULTS = dict(epochs=25, n_members=3, hidden=128, dropout=0.1, batch=512, lr=3e-3, weight_decay=1e-4)
+DEFAULTS = dict(epochs=15, n_members=3, hidden=128, dropout=0.1, batch=512, lr=3e-3, weight_decay=1e-4)
 
 
 def _set_seed(seed: int) -> None:
@@ -72,7 +72,7 @@ def fit(train: Samples, val: Samples, seed: int = 0, epochs: int = DEFAULTS["epo
     import torch
     from tqdm import tqdm
 
-    from .network import GhostNet, gaussian_nll
+    from .network import GhostNet, ghost_loss
 
     cfg = {**DEFAULTS, **kw, "epochs": epochs}
     torch.set_num_threads(1)  # the machine is shared: more threads only spin
@@ -84,7 +84,7 @@ def fit(train: Samples, val: Samples, seed: int = 0, epochs: int = DEFAULTS["epo
     xv = val.features[:, cols].astype(np.float32)
     mean, std = x.mean(0), x.std(0) + 1e-3
     kin = [SELECTED_FEATURES.index(k) for k in KINEMATIC_FEATURES]
-    net = GhostNet(mean, std, kin, n_members=cfg["n_members"], hidden=cfg["hidden"], dropout=cfg["dropout"])
+    net = GhostNet(mean, std, kin, *mirror_affine(SELECTED_FEATURES), n_members=cfg["n_members"], hidden=cfg["hidden"], dropout=cfg["dropout"])
     opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     steps = epochs * int(np.ceil(len(x) / cfg["batch"]))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg["lr"], total_steps=steps, pct_start=0.15)
@@ -100,12 +100,12 @@ def fit(train: Samples, val: Samples, seed: int = 0, epochs: int = DEFAULTS["epo
         for i in range(0, len(x), cfg["batch"]):
             idx = order[i : i + cfg["batch"]]
             mu, sg = net.member_outputs(xt[idx])
-            loss = sum(gaussian_nll(mu[k], sg[k], yt[idx], mt[idx]) for k in range(mu.shape[0]))
+            loss = sum(ghost_loss(mu[k], sg[k], yt[idx], mt[idx]) for k in range(mu.shape[0]))
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         net.eval()
         pm, _ = _predict(net, xv[wmask])
         ade = float(np.linalg.norm(pm[:, :10] - val.future[wmask, :10], axis=-1).mean())
