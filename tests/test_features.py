@@ -167,3 +167,14 @@ def test_bad_shapes_raise_value_error(bad):
         kw["out"] = np.zeros((2, 2, N_FEATURES), np.float32)
     with pytest.raises(ValueError):
         _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, **kw)
+
+
+def test_mirror_affine_matches_the_cpp_mirror_for_every_feature():
+    from ghostedge.model.features import mirror_affine
+
+    xy, o, ball, off, ctx = _synthetic(seed=3)
+    defs, recs = np.array([3, 4, 5]), np.array([0, 1, 2])
+    plain, _ = _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, True, False)
+    mirrored, _ = _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, True, True)
+    scale, shift = mirror_affine(FEATURE_NAMES)
+    np.testing.assert_allclose(mirrored, plain * scale + shift, rtol=1e-5, atol=2e-4)

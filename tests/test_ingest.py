@@ -103,7 +103,7 @@ def test_ingest_eval_thresholds_on_real_plays(real_report):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="measured 0.77 x raw on all 428 plays (docs/filtering.md): the smoothing "
-                   "cannot follow the source's own frame-to-frame jitter; not yet met")
+@pytest.mark.xfail(strict=False, reason="measured 0.77 x raw on all 428 plays (docs/filtering.md): the single-tag "
+                   "fallback's bias (held orientation while the player turns) counts in both RMSEs; not yet met")
 def test_smoothing_gain_on_real_plays(real_report):
     assert real_report["position_rmse_in"] <= 0.7 * real_report["raw_rmse_in"]

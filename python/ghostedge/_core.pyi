@@ -144,3 +144,21 @@ class IngestPipeline:
     raw_y: _npt.NDArray[_np.float64]
     raw_time_us: _npt.NDArray[_np.int64]
     flags: _npt.NDArray[_np.uint16]
+
+# --- model features (cpp/bindings/bind_features.cpp) ---
+FEATURE_HISTORY: int
+FEATURE_NUM_CONTEXT: int
+FEATURE_NAMES: tuple[str, ...]
+
+def build_pair_features(
+    xy_hist: _npt.NDArray[_np.float64],
+    o_hist: _npt.NDArray[_np.float64],
+    ball_hist: _npt.NDArray[_np.float64],
+    is_offense: _npt.NDArray[_np.uint8],
+    context: _npt.NDArray[_np.float64],
+    defenders: _npt.NDArray[_np.int64],
+    receivers: _npt.NDArray[_np.int64],
+    play_left: bool = False,
+    mirror_y: bool = False,
+    out: _npt.NDArray[_np.float32] | None = None,
+) -> tuple[_npt.NDArray[_np.float32], int]: ...

@@ -556,6 +556,8 @@ class _Soak:
             r["median_error_yd"] = round(float(np.median(errs)), 4)
         lat = self.latencies_ms[:self.frames] if self.frames else np.zeros(1)
         uncounted = [ev.to_dict() for ev in self.events if not ev.counted][:20]
+        not_recovered = [ev.to_dict() for ev in self.events if ev.recovery_error_yd is not None
+                         and ev.recovery_error_yd > RECOVERY_TOLERANCE_YD][:20]
         return {
             "frames": self.frames,
             "frames_answered": self.answered,
@@ -571,6 +573,7 @@ class _Soak:
             "faults_counted": counted,
             "faults_uncounted": uncounted,
             "recovery": recovery,
+            "not_recovered": not_recovered,
             "recovery_tolerance_yd": RECOVERY_TOLERANCE_YD,
             "recovery_control_max_yd": max(self.control_errors) if self.control_errors else None,
             "recovery_controls": len(self.control_errors),

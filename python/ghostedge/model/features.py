@@ -25,7 +25,7 @@ _MIRROR_NEGATED = {
     "def_vy", "def_ay", "def_o_y", "tgt_rel_y", "tgt_rel_vy", "tgt_vy", "tgt_ay", "ball_rel_y",
     "ball_vy", "ball_to_tgt_y", "nopp_rel_y", "nopp_rel_vy", "nmate_rel_y",
 }
-_MIRROR_FROM_OTHER_SIDELINE = {"def_y", "tgt_y"}
+_MIRROR_FROM_OTHER_SIDELINE = {"def_y", "def_y_far", "tgt_y"}
 
 
 def mirror_affine(names) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,183 @@
+"""ONNX export parity, the speed limit, provider choice, model-file errors, inference API and the
+counterfactual behaviour of the shipped model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ghostedge.model.features import N_FEATURES, feature_indices, mirror_affine
+from ghostedge.model.frames import H_MAX, MAX_SPEED_YPS, PlayContext, max_step_speed
+from ghostedge.model.inference import GhostModel, ModelError, choose_providers, default_model_path
+from ghostedge.model.selection import SELECTED_FEATURES
+from ghostedge.model.windows import is_pass_play
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnxscript")
+
+
+def _random_net(seed=0):
+    from ghostedge.model.network import GhostNet
+
+    torch.manual_seed(seed)
+    k = len(SELECTED_FEATURES)
+    kin = [SELECTED_FEATURES.index(n) for n in ("def_vx", "def_vy", "def_ax", "def_ay")]
+    net = GhostNet(np.zeros(k), np.ones(k) * 3, kin, *mirror_affine(SELECTED_FEATURES), n_members=2, hidden=16)
+    return net.eval()
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    from ghostedge.model.export import export_onnx
+
+    net = _random_net()
+    path = export_onnx(net, list(SELECTED_FEATURES), tmp_path_factory.mktemp("m") / "ghost.onnx")
+    return net, path
+
+
+def _full_rows(selected: np.ndarray) -> np.ndarray:
+    rows = np.full((selected.shape[0], N_FEATURES), np.nan, np.float32)
+    rows[:, feature_indices(SELECTED_FEATURES)] = selected
+    return rows
+
+
+@pytest.mark.parametrize("batch", [1, 7, 300])
+def test_onnx_runtime_matches_pytorch(exported, batch):
+    net, path = exported
+    x = np.random.default_rng(batch).normal(0, 3, (batch, len(SELECTED_FEATURES))).astype(np.float32)
+    with torch.no_grad():
+        tm, ts = net(torch.as_tensor(x))
+    mean, sigma, valid = GhostModel(path).run_features(_full_rows(x))
+    assert valid.all() and mean.shape == (batch, H_MAX, 2)
+    np.testing.assert_allclose(mean, tm.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(sigma, ts.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_speed_limit_holds_for_extreme_inputs(exported):
+    _, path = exported
+    x = np.random.default_rng(1).normal(0, 50, (500, len(SELECTED_FEATURES))).astype(np.float32)
+    x[:, :2] = 40.0  # 40 yd/s velocities: the physics prior alone would exceed the limit
+    mean, _, _ = GhostModel(path).run_features(_full_rows(x))
+    assert max_step_speed(np.zeros((500, 2)), mean) <= MAX_SPEED_YPS
+
+
+def test_nan_rows_are_reported_invalid_not_fed(exported):
+    _, path = exported
+    x = np.zeros((3, len(SELECTED_FEATURES)), np.float32)
+    x[1, 5] = np.nan
+    mean, sigma, valid = GhostModel(path).run_features(_full_rows(x))
+    assert valid.tolist() == [True, False, True]
+    assert np.isnan(mean[1]).all() and np.isfinite(mean[[0, 2]]).all()
+
+
+def test_missing_model_file_names_the_path(tmp_path):
+    missing = tmp_path / "nope.onnx"
+    with pytest.raises(FileNotFoundError, match="nope.onnx"):
+        GhostModel(missing)
+
+
+def test_corrupt_model_file_raises_model_error(tmp_path):
+    bad = tmp_path / "corrupt.onnx"
+    bad.write_bytes(b"\x08\x07this is not a protobuf" * 10)
+    with pytest.raises(ModelError, match="corrupt.onnx"):
+        GhostModel(bad)
+
+
+def test_foreign_or_incompatible_model_raises_model_error(exported, tmp_path):
+    import onnx
+
+    _, path = exported
+    model = onnx.load(str(path))
+    del model.metadata_props[:]
+    foreign = tmp_path / "foreign.onnx"
+    onnx.save(model, str(foreign))
+    with pytest.raises(ModelError, match="not a ghostedge"):
+        GhostModel(foreign)
+    model.metadata_props.add(key="ghostedge_format", value="1")
+    model.metadata_props.add(key="feature_names", value='["no_such_feature"]')
+    model.metadata_props.add(key="horizon", value=str(H_MAX))
+    other = tmp_path / "other_layout.onnx"
+    onnx.save(model, str(other))
+    with pytest.raises(ModelError, match="incompatible"):
+        GhostModel(other)
+
+
+def test_absent_provider_falls_back_to_cpu(exported):
+    _, path = exported
+    m = GhostModel(path, providers=["NoSuchExecutionProvider", "CUDAExecutionProvider"])
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        assert m.providers == ["CPUExecutionProvider"]
+    assert m.providers[-1] == "CPUExecutionProvider"
+
+
+def test_provider_priority_is_tensorrt_cuda_cpu(monkeypatch):
+    import onnxruntime as ort
+
+    monkeypatch.setattr(ort, "get_available_providers",
+                        lambda: ["CPUExecutionProvider", "CUDAExecutionProvider", "TensorrtExecutionProvider"])
+    assert choose_providers() == ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"]
+    monkeypatch.setattr(ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
+    assert choose_providers() == ["CPUExecutionProvider"]
+
+
+# --- the shipped model -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shipped():
+    path = default_model_path()
+    assert path.is_file(), f"the shipped model is missing: {path}"
+    return GhostModel()
+
+
+def test_predict_frame_shapes_and_raw_coordinates(shipped, ngs_dataset):
+    play = next(p for p in ngs_dataset.iter_plays() if is_pass_play(p) and p.play_direction == "left")
+    t = play.frame_index(play.pass_forward_frame)
+    d, r = play.defensive_backs(), play.eligible_receivers()
+    g = shipped.predict_frame(play.xy[t - 2 : t + 1], play.o[t - 2 : t + 1], play.ball_xy[t - 2 : t + 1], d, r,
+                              PlayContext.from_play(play), horizon=10)
+    assert g.mean.shape == (d.size, r.size, 10, 2) == g.sigma.shape
+    ok = g.valid
+    assert ok.any()
+    # raw coordinates: the first ghost step lies next to where the defender is now
+    step = np.linalg.norm(g.mean[:, :, 0] - play.xy[t, d][:, None, :], axis=-1)
+    assert np.all(step[ok] <= MAX_SPEED_YPS * 0.1 + 1e-6)
+    assert np.all(g.sigma[ok] > 0)
+    with pytest.raises(ValueError):
+        shipped.predict_frame(play.xy[t - 2 : t + 1], play.o[t - 2 : t + 1], play.ball_xy[t - 2 : t + 1], d, r,
+                              PlayContext.from_play(play), horizon=H_MAX + 1)
+
+
+@pytest.mark.slow
+def test_counterfactual_target_moves_near_defenders_and_spares_far_ones(shipped, ngs_dataset):
+    """Switch the target to another receiver: defenders within 5 yd of the new target end up
+    closer to him at 1.0 s; defenders > 20 yd from both receivers barely move."""
+    closer, near_n, far_shift = [], 0, []
+    for play in ngs_dataset.iter_plays():
+        if not is_pass_play(play):
+            continue
+        f = play.pass_forward_frame
+        t = play.frame_index(f)
+        actual = play.player_index(play.target_nfl_id)
+        g_act = shipped.ghost_play(play, f, play.target_nfl_id, horizon=10)
+        for alt in play.eligible_receivers():
+            if alt == actual or not np.isfinite(play.xy[t, alt]).all():
+                continue
+            g_alt = shipped.ghost_play(play, f, int(play.nfl_ids[alt]), horizon=10)
+            for i, d in enumerate(g_act.defenders):
+                if not (g_act.valid[i, 0] and g_alt.valid[i, 0]):
+                    continue
+                p = play.xy[t, d]
+                to_alt = np.linalg.norm(p - play.xy[t, alt])
+                to_act = np.linalg.norm(p - play.xy[t, actual])
+                end_act, end_alt = g_act.mean[i, 0, -1], g_alt.mean[i, 0, -1]
+                if to_alt < 5.0:
+                    near_n += 1
+                    closer.append(np.linalg.norm(end_act - play.xy[t, alt]) - np.linalg.norm(end_alt - play.xy[t, alt]))
+                elif to_alt > 20.0 and to_act > 20.0:
+                    far_shift.append(np.linalg.norm(end_alt - end_act))
+    closer, far_shift = np.array(closer), np.array(far_shift)
+    assert near_n >= 30 and far_shift.size >= 30
+    assert np.mean(closer > 0) > 0.6 and np.median(closer) > 0.0
+    assert np.median(far_shift) < 0.5 and np.median(far_shift) < np.median(np.abs(closer))
