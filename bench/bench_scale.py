@@ -265,8 +265,8 @@ def _plot(out: dict, path: Path) -> str:
     ax[0, 1].set_title("batch filter cost")
     ax[0, 1].legend()
     rows = out["inference_curves"]["rows"]
-    by_d = [r for r in rows if r["receivers"] == 5]
-    by_r = [r for r in rows if r["defenders"] == 7]
+    by_d = sorted((r for r in rows if r["receivers"] == 5), key=lambda r: r["defenders"])
+    by_r = sorted((r for r in rows if r["defenders"] == 7), key=lambda r: r["receivers"])
     ax[1, 0].plot([r["defenders"] for r in by_d], [r["ms"] for r in by_d], "o-", label="5 receivers")
     ax[1, 0].set_xlabel("defensive backs")
     ax[1, 0].set_ylabel("ms per frame (features + inference)")

@@ -395,6 +395,7 @@ class ReferencePipeline:
         prev_tick = None
         rows = []
         for fr in frames:
+            c0 = time.process_time()
             t0 = perf()
             reads, _ = reference_decode.decode(b"".join(fr.packets))
             t1 = perf()
@@ -422,6 +423,8 @@ class ReferencePipeline:
                 feats = pair_features_numpy(hist_xy, hist_o, hist_ball, is_offense, ctx_vec, dfd,
                                             rcv, ctx.play_left)
                 t4 = perf()
+                row["features_max_rel_diff_vs_cpp"] = _diff_vs_cpp(
+                    feats, hist_xy, hist_o, hist_ball, is_offense, ctx_vec, dfd, rcv, ctx.play_left)
                 mean = self.ghost_fn(feats, hist_xy[-1, dfd], ctx.play_left)
                 t5 = perf()
                 # Metric: ghost (start + mean) vs each receiver's constant-velocity extrapolation.
@@ -436,5 +439,23 @@ class ReferencePipeline:
                 row.update(features=(t4 - t3) * 1e3, inference=(t5 - t4) * 1e3,
                            metric=(t6 - t5) * 1e3, metric_mean=float(np.nanmean(values)))
                 row["frame"] = (t6 - t0) * 1e3
+                row["frame_cpu"] = (time.process_time() - c0) * 1e3
                 rows.append(row)
         return rows
+
+
+def _diff_vs_cpp(feats, xy, o, ball, is_offense, ctx_vec, dfd, rcv, play_left) -> float:
+    """Largest relative difference between the numpy features and the C++ builder's on the same
+    inputs (NaN pattern must match exactly); not timed."""
+    from ghostedge import _core
+
+    cpp, _ = _core.build_pair_features(
+        np.ascontiguousarray(xy), np.ascontiguousarray(o), np.ascontiguousarray(ball),
+        np.ascontiguousarray(is_offense, dtype=np.uint8), np.ascontiguousarray(ctx_vec),
+        np.ascontiguousarray(dfd, dtype=np.int64), np.ascontiguousarray(rcv, dtype=np.int64),
+        bool(play_left), False)
+    cpp = cpp.reshape(feats.shape)
+    if not np.array_equal(np.isnan(cpp), np.isnan(feats)):
+        return float("inf")
+    ok = np.isfinite(cpp)
+    return float(np.max(np.abs(cpp[ok] - feats[ok]) / (1.0 + np.abs(cpp[ok])), initial=0.0))

@@ -34,7 +34,8 @@ def render(res: dict) -> str:
            f"{m['load_avg_1m']:.2f}; mode `{res['mode']}`, run time {res['wall_s']} s.", ""]
     out += ["| headline | value |", "|---|---|"]
     for k in ("frame_latency_p50_ms", "frame_latency_p99_ms", "frame_latency_max_ms",
-              "frame_cpu_p50_ms", "frame_cpu_p99_ms", "pairs_per_frame", "pipeline_speedup_vs_reference", "decode_reads_per_s",
+              "frame_cpu_p50_ms", "frame_cpu_p99_ms", "pairs_per_frame", "pipeline_speedup_vs_reference",
+              "pipeline_speedup_vs_reference_cpu", "decode_reads_per_s",
               "decode_speedup_vs_reference", "filter_player_frames_per_s",
               "inference_speedup_vs_torch", "season_points_per_s", "peak_rss_mb", "rss_growth_mb"):
         out.append(f"| `{k}` | {_f(res.get(k))} |")
@@ -59,9 +60,15 @@ def render(res: dict) -> str:
                 out.append(f"| {name} | {_f(st['p50_ms'])} | {_f(st['p99_ms'])} |")
             out += [f"| **frame** | {_f(r['frame']['p50_ms'])} | {_f(r['frame']['p99_ms'])} |",
                     f"| engine, same frames | {_f(r['engine_on_same_frames']['p50_ms'])} | "
-                    f"{_f(r['engine_on_same_frames']['p99_ms'])} |", "",
-                    f"Speedup (ratio of medians): {_f(p['speedup_vs_reference'])}x; "
-                    f"ratio of means: {_f(p.get('speedup_vs_reference_mean'))}x.", ""]
+                    f"{_f(r['engine_on_same_frames']['p99_ms'])} |",
+                    f"| reference, process CPU time | {_f(r['frame_cpu']['p50_ms'])} | "
+                    f"{_f(r['frame_cpu']['p99_ms'])} |",
+                    f"| engine, same frames, process CPU time | "
+                    f"{_f(r['engine_cpu_on_same_frames']['p50_ms'])} | "
+                    f"{_f(r['engine_cpu_on_same_frames']['p99_ms'])} |", "",
+                    f"Speedup (ratio of wall-clock medians): {_f(p['speedup_vs_reference'])}x; "
+                    f"ratio of means: {_f(p.get('speedup_vs_reference_mean'))}x; ratio of "
+                    f"CPU-time medians: {_f(p.get('speedup_vs_reference_cpu'))}x.", ""]
         out += ["| pairs per frame | frames | p50 ms | p99 ms |", "|---|---|---|---|"]
         for row in p["by_pairs"]:
             out.append(f"| {row['pairs']} | {row['n']} | {_f(row['p50_ms'])} | {_f(row['p99_ms'])} |")
@@ -111,7 +118,9 @@ def render(res: dict) -> str:
                 f"{mem['frames']} frames ({mem['game_minutes_equivalent']:.0f} game minutes at 10 Hz) "
                 f"through one Engine: RSS after warm-up {_f(mem['rss_after_warmup_mb'])} MB, at the end "
                 f"{_f(mem['rss_end_mb'])} MB (growth {_f(mem['rss_growth_after_warmup_mb'])} MB); "
-                f"peak RSS of the whole benchmark process {_f(mem['peak_rss_mb'])} MB.", ""]
+                f"peak RSS of that process {_f(mem['peak_rss_mb'])} MB. (The benchmark process "
+                f"itself, which holds the shared data set and the 65k-pair batches, peaked at "
+                f"{_f(res.get('bench_process_peak_rss_mb'))} MB.)", ""]
     bad = [f"{n}: {v.get('error')}" for n, v in sec.items() if v.get("status") != "ok"]
     if bad:
         out += ["Sections that did not run:", ""] + [f"- {b}" for b in bad] + [""]

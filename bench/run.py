@@ -41,7 +41,8 @@ MODES = {
 HEADLINE_KEYS = (
     "frame_latency_p50_ms", "frame_latency_p99_ms", "frame_latency_max_ms", "frame_cpu_p50_ms",
     "frame_cpu_p99_ms", "pairs_per_frame",
-    "pipeline_speedup_vs_reference", "decode_reads_per_s", "decode_speedup_vs_reference",
+    "pipeline_speedup_vs_reference", "pipeline_speedup_vs_reference_cpu", "decode_reads_per_s",
+    "decode_speedup_vs_reference",
     "filter_player_frames_per_s", "inference_speedup_vs_torch", "season_points_per_s",
     "peak_rss_mb", "rss_growth_mb",
 )
@@ -97,6 +98,7 @@ def run(mode: str, data_dir: Path | None, plot_dir: Path | None, model: Path | N
         head["frame_cpu_p99_ms"] = e2e["frame_cpu"]["p99_ms"]
         head["pairs_per_frame"] = e2e["pairs_per_frame"]
         head["pipeline_speedup_vs_reference"] = e2e["speedup_vs_reference"]
+        head["pipeline_speedup_vs_reference_cpu"] = e2e.get("speedup_vs_reference_cpu")
     scale = _section("scale", bench_scale.run, results, cfg, data_dir, plot_dir)
     if scale:
         head["season_points_per_s"] = scale["season"]["points_per_s"]

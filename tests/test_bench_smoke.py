@@ -56,7 +56,7 @@ def test_smoke_runs_every_section(smoke_result):
 
 def test_smoke_per_stage_latency_covers_the_chain(smoke_result):
     stages = smoke_result["sections"]["pipeline"]["stages"]
-    for stage in ("decode_fuse_filter", "features_inference", "metric"):
+    for stage in ("push_decode", "fuse_filter", "events", "target", "features_inference", "metric"):
         assert stage in stages, f"stage {stage} missing: {sorted(stages)}"
         assert math.isfinite(stages[stage]["p50_ms"])
     # The reference ran on the same frames as the engine path.

@@ -8,7 +8,10 @@ reads, so :class:`ghostedge.model.GhostModel` can refuse a file built for anothe
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
+import warnings
 from pathlib import Path
 
 import torch
@@ -17,7 +20,7 @@ from .frames import DT_S, H_MAX, MAX_SPEED_YPS
 
 FORMAT_VERSION = "1"  # bump when the inputs/outputs contract changes
 INPUT_NAME = "features"
-OUTPUT_NAMES = ("mean", "sigma")
+OUTPUT_NAMES = ("ghost_mean", "ghost_sigma")  # not "mean": the graph has an op of that name
 
 
 def export_onnx(net: torch.nn.Module, feature_names: list[str], path: str | Path, extra: dict | None = None) -> Path:
@@ -27,11 +30,15 @@ def export_onnx(net: torch.nn.Module, feature_names: list[str], path: str | Path
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     example = torch.zeros(4, len(feature_names), dtype=torch.float32)
-    program = torch.onnx.export(
-        net, (example,), input_names=[INPUT_NAME], output_names=list(OUTPUT_NAMES),
-        dynamic_shapes={"features": {0: torch.export.Dim("batch", min=1, max=1 << 20)}},
-        dynamo=True, external_data=False, optimize=True,
-    )
+    # The exporter prints progress on stdout and torch's internals raise FutureWarnings;
+    # neither may leak into a `--json` stdout or a warnings-as-errors test run.
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(
+            net, (example,), input_names=[INPUT_NAME], output_names=list(OUTPUT_NAMES),
+            dynamic_shapes={"features": {0: torch.export.Dim("batch", min=1, max=1 << 20)}},
+            dynamo=True, external_data=False, optimize=True, verbose=False,
+        )
     model = program.model_proto
     meta = {
         "ghostedge_format": FORMAT_VERSION,

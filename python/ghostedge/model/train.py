@@ -20,7 +20,8 @@ from .frames import H_MAX
 from .selection import SELECTED_FEATURES
 from .windows import HELDOUT_PERCENT, VAL_PERCENT, Samples, training_samples
 
-DEFAULTS = dict(epochs=15, n_members=3, hidden=128, dropout=0.1, batch=512, lr=3e-3, weight_decay=1e-4)
+DEFAULTS = dict(epochs=15, n_members=3, hidden=128, dropout=0.1, batch=512, lr=3e-3, weight_decay=1e-4,
+                distance_weight=0.0)
 
 
 def _set_seed(seed: int) -> None:
@@ -100,7 +101,7 @@ def fit(train: Samples, val: Samples, seed: int = 0, epochs: int = DEFAULTS["epo
         for i in range(0, len(x), cfg["batch"]):
             idx = order[i : i + cfg["batch"]]
             mu, sg = net.member_outputs(xt[idx])
-            loss = sum(ghost_loss(mu[k], sg[k], yt[idx], mt[idx]) for k in range(mu.shape[0]))
+            loss = sum(ghost_loss(mu[k], sg[k], yt[idx], mt[idx], cfg["distance_weight"]) for k in range(mu.shape[0]))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -190,7 +191,7 @@ sigma for all {H_MAX} frames, trained with Gaussian NLL (AdamW, one-cycle, {summ
 epochs, best validation 1.0 s ADE at epoch {summary['best_epoch']}). Members are mixed in the
 graph; sigma times a per-frame temperature fitted on the validation games (first 10:
 {summary['temperature_1s']}); then every step is scaled to at most 12.5 yd/s inside the graph.
-Input `features` float32 [batch, {len(SELECTED_FEATURES)}]; outputs `mean`, `sigma` float32
+Input `features` float32 [batch, {len(SELECTED_FEATURES)}]; outputs `ghost_mean`, `ghost_sigma` float32
 [batch, {H_MAX}, 2], displacement from the defender's position at t in the model frame.
 
 ## Metrics (held-out games: {h['n_plays']} plays, {h['n_windows']} windows, {h['n_flights']} flights)
