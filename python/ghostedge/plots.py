@@ -106,12 +106,17 @@ def _x_window(xs: np.ndarray, min_width: float = 80.0) -> tuple[float, float]:
 
 
 def _cone(mean: np.ndarray, sigma: np.ndarray, start: np.ndarray, k: float = 1.0) -> np.ndarray:
-    """Polygon [M, 2] of the band mean ± k·sigma across the direction of travel."""
+    """Polygon [M, 2] of the band mean ± k·sigma across the direction of travel (the per-axis
+    sigma projected on that cross direction)."""
     pts = np.vstack([start[None], mean])
     sig = np.vstack([[0.0, 0.0], sigma])
-    d = np.gradient(pts, axis=0)
+    # Offsets across the overall heading (start -> end), not the local one: a wiggly short
+    # path would otherwise give a self-crossing band.
+    heading = pts[-1] - pts[0]
+    if np.hypot(*heading) < 0.5:  # (nearly) standing: any fixed direction will do
+        heading = np.array([1.0, 0.0])
+    d = np.broadcast_to(heading, pts.shape)
     norm = np.hypot(d[:, 0], d[:, 1])
-    norm[norm < 1e-9] = 1.0
     nrm = np.stack([-d[:, 1], d[:, 0]], axis=1) / norm[:, None]
     half = k * np.hypot(sig[:, 0] * nrm[:, 0], sig[:, 1] * nrm[:, 1])
     left, right = pts + nrm * half[:, None], pts - nrm * half[:, None]

@@ -1,8 +1,8 @@
 """ONNX export of a trained :class:`GhostNet` (training only: imports torch and onnx).
 
 One self-contained file (no external data), a dynamic batch axis, input ``features`` float32
-[B, F] (the selected features, in the order stored in the metadata), outputs ``mean`` and
-``sigma`` float32 [B, H_MAX, 2] in the model frame. The metadata says which features the model
+[B, F] (the selected features, in the order stored in the metadata), outputs ``ghost_mean``
+and ``ghost_sigma`` float32 [B, H_MAX, 2] in the model frame. The metadata says which features the model
 reads, so :class:`ghostedge.model.GhostModel` can refuse a file built for another layout.
 """
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..data.play import Play
 from .features import HISTORY, N_FEATURES, _core, feature_indices, offense_mask
-from .frames import H_MAX, WINDOW_H, PlayContext, displacement_to_raw
+from .frames import WINDOW_H, PlayContext, displacement_to_raw
 
 MODEL_FILENAME = "ghostedge_ghost.onnx"
 PROVIDER_PRIORITY = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")

@@ -7,7 +7,6 @@ are deterministic on CPU; the thread count is fixed).
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
