@@ -55,8 +55,12 @@ inline constexpr int32_t kMinZMm = -9'144, kMaxZMm = 54'864;    // z in [-10, 60
 // capture_time_us window: [1970-01-01, 2100-01-01). Also keeps capture + offset from overflowing.
 inline constexpr int64_t kMinCaptureTimeUs = 0;
 inline constexpr int64_t kMaxCaptureTimeUs = 4'102'444'800'000'000;
-// How many recent sequence numbers the decoder remembers to drop exact duplicates.
+// How many recent sequence numbers the decoder remembers to drop exact duplicates (and to
+// account for packets missing from forward gaps).
 inline constexpr uint32_t kSequenceWindow = 1024;
+// At most this many packets nested inside one candidate's claimed span are CRC-checked to
+// prove its record_count corrupt (bounds the work an adversarial stream can cause).
+inline constexpr uint32_t kMaxNestedChecks = 4;
 }  // namespace wire
 
 enum class EncodeStatus : uint8_t {
@@ -88,16 +92,20 @@ struct DecodeStats {
     uint64_t bytes_accepted = 0;      // bytes of packets that passed header and CRC checks
     uint64_t bytes_skipped = 0;       // every other byte: garbage and rejected candidates
     uint64_t packets_ok = 0;          // decoded (includes packets_reordered)
-    uint64_t packets_bad_header = 0;  // sum of the four below
+    uint64_t packets_bad_header = 0;  // sum of the five below
     uint64_t header_bad_version = 0;
     uint64_t header_bad_count = 0;     // record_count > 1024
     uint64_t header_bad_reserved = 0;  // flags or reserved fields not zero
     uint64_t header_bad_time = 0;      // capture_time_us outside the window
+    uint64_t header_bad_length = 0;    // record_count claims a span that holds a complete,
+                                       // CRC-valid packet: the count is corrupt
     uint64_t packets_bad_crc = 0;
     uint64_t packets_truncated = 0;  // incomplete packet at finish()
     uint64_t packets_duplicate = 0;  // exact copy (same sequence and CRC) of a recent packet
     uint64_t packets_reordered = 0;  // accepted, but older than the newest sequence seen
     uint64_t sequence_resets = 0;    // sequence jumped back further than the window: restart
+    uint64_t packets_missing = 0;    // net sequence numbers never received: skipped by forward
+                                     // gaps of at most the window, minus late arrivals of them
     uint64_t records_ok = 0;
     uint64_t records_bad_tag = 0;       // tag_id == 0
     uint64_t records_bad_time = 0;      // |blink_offset_us| > 10 s
@@ -117,11 +125,13 @@ inline constexpr std::pair<const char*, uint64_t DecodeStats::*> kDecodeStatCoun
     {"header_bad_count", &DecodeStats::header_bad_count},
     {"header_bad_reserved", &DecodeStats::header_bad_reserved},
     {"header_bad_time", &DecodeStats::header_bad_time},
+    {"header_bad_length", &DecodeStats::header_bad_length},
     {"packets_bad_crc", &DecodeStats::packets_bad_crc},
     {"packets_truncated", &DecodeStats::packets_truncated},
     {"packets_duplicate", &DecodeStats::packets_duplicate},
     {"packets_reordered", &DecodeStats::packets_reordered},
     {"sequence_resets", &DecodeStats::sequence_resets},
+    {"packets_missing", &DecodeStats::packets_missing},
     {"records_ok", &DecodeStats::records_ok},
     {"records_bad_tag", &DecodeStats::records_bad_tag},
     {"records_bad_time", &DecodeStats::records_bad_time},
@@ -189,10 +199,23 @@ private:
     size_t process(const uint8_t* p, size_t n, bool final, ReadSink sink);
     size_t decode_records(const uint8_t* records, size_t count, int64_t capture_time_us);
 
+    // Search of a candidate's claimed span for a nested complete, CRC-valid packet, which
+    // proves the candidate's record_count corrupt. Positions are examined in order; the scan
+    // waits at a nested packet that is not complete yet, and resumes there on the next feed
+    // (so a candidate waiting for its bytes is not rescanned from its start every call).
+    struct NestedScan {
+        size_t next = 1;     // next offset (from the candidate's start) to examine
+        uint32_t checks = 0; // nested packets CRC-checked so far (<= wire::kMaxNestedChecks)
+    };
+    enum class NestedVerdict { none, found, waiting };
+    NestedVerdict scan_nested(const uint8_t* candidate, size_t have, size_t size, bool final,
+                              NestedScan& scan) const;
+
     struct SequenceSlot {
         uint32_t sequence = 0;
         uint32_t crc = 0;
-        bool used = false;
+        bool used = false;     // this sequence was received
+        bool missing = false;  // this sequence was skipped by a forward gap (and counted)
     };
 
     std::vector<uint8_t> buffer_;  // fixed size 2 * kMaxPacketSize
@@ -201,6 +224,10 @@ private:
     std::vector<SequenceSlot> window_;  // fixed size kSequenceWindow, indexed by sequence % size
     bool have_sequence_ = false;
     uint32_t newest_sequence_ = 0;
+    // Scan state of the incomplete candidate kept at the start of buffer_ (valid while
+    // resume_scan_ is true).
+    NestedScan pending_scan_;
+    bool resume_scan_ = false;
     DecodeStats stats_;
 };
 

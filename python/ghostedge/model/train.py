@@ -187,11 +187,16 @@ built in C++ (`_core.build_pair_features`) in the model frame (offence toward +x
 Ensemble of {DEFAULTS['n_members']} MLPs (2 hidden layers of {DEFAULTS['hidden']}, GELU, dropout
 {DEFAULTS['dropout']}), each predicting a residual over a damped-acceleration prior and a per-axis
 sigma for all {H_MAX} frames, trained with Gaussian NLL (AdamW, one-cycle, {summary['epochs']}
-epochs, best validation 1.0 s ADE at epoch {summary['best_epoch']}). Members are mixed in the
-graph; sigma times a per-frame temperature fitted on the validation games (first 10:
+epochs, best validation 1.0 s ADE at epoch {summary['best_epoch']}). In the graph every member
+also sees the play mirrored in y (its prediction flipped back), all are mixed; sigma times a per-frame temperature fitted on the validation games (first 10:
 {summary['temperature_1s']}); then every step is scaled to at most 12.5 yd/s inside the graph.
 Input `features` float32 [batch, {len(SELECTED_FEATURES)}]; outputs `ghost_mean`, `ghost_sigma` float32
 [batch, {H_MAX}, 2], displacement from the defender's position at t in the model frame.
+
+Full flight: the model predicts every future frame directly (50 outputs). Rolling a 10-step
+model forward was not measured: each roll needs the target receiver's and the ball's positions
+at the new start frame, which a defender-only model does not predict, so rolling would need a
+second model for the offence; direct prediction avoids that and the compounding errors.
 
 ## Metrics (held-out games: {h['n_plays']} plays, {h['n_windows']} windows, {h['n_flights']} flights)
 | predictor | ADE 1.0 s (yd) | FDE 1.0 s (yd) | full-flight RMSE (yd) | coverage50 | coverage90 |
