@@ -27,10 +27,7 @@ REGISTRY_INPUTS = sorted((REPO / "tests/fuzz/corpus/registry").glob("*")) + sort
 
 # Findings reported to their owners and not fixed yet: each must keep failing until fixed
 # (strict), then its entry goes and the input stays as a regression test.
-OPEN_FINDINGS = {
-    "nfl_id_beyond_int64.csv": "registry: nfl_id beyond int64 -> OverflowError (registry.py)",
-    "fuzz_nfl_id_overflow.csv": "registry: same as nfl_id_beyond_int64.csv",
-}
+OPEN_FINDINGS: dict[str, str] = {}
 
 
 def _params(paths):

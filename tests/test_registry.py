@@ -51,6 +51,11 @@ def test_single_tag_player_is_flagged_not_fatal(tmp_path):
         ("20,-4,left_shoulder\n", "nfl_id -4 must be positive"),
         ("20,,right_shoulder\n", "nfl_id '' is not an integer"),
         ("99999999999,10,left_shoulder\n", "outside 1..4294967295"),
+        ("20,99999999999999999999,left_shoulder\n", "nfl_id '99999999999999999999' is outside the 64-bit"),
+        ("20,-99999999999999999999,left_shoulder\n", "outside the 64-bit integer range"),
+        ("99999999999999999999,10,left_shoulder\n", "tag_id '99999999999999999999' is outside the 64-bit"),
+        ("20,1e30,left_shoulder\n", "nfl_id '1e30' is outside the 64-bit"),
+        ("20,inf,left_shoulder\n", "nfl_id 'inf' is not an integer"),
     ],
 )
 def test_registry_errors_name_the_problem(tmp_path, body, message):
@@ -66,3 +71,10 @@ def test_missing_columns(tmp_path):
 def test_bad_nfl_id_for_derivation():
     with pytest.raises(RegistryError, match="cannot be turned into a tag id"):
         Registry.from_players([0])
+
+
+def test_large_ids_are_read_exactly(tmp_path):
+    """Ids are parsed as integers, not through float (which rounds above 2^53)."""
+    big = 2**62 + 1
+    reg = Registry.from_csv(write(tmp_path, f"tag_id,nfl_id,role\n20,{big},left_shoulder\n21,{big}.0,right_shoulder\n"))
+    assert list(reg.slot_nfl_ids) == [big]

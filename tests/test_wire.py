@@ -264,6 +264,73 @@ def test_bit_flip_caught_by_crc():
     assert dec.stats()["packets_bad_crc"] == 1
 
 
+def test_corrupt_record_count_releases_the_packets_behind_it():
+    """A header whose record_count was corrupted upward: the good packets inside its claimed
+    span come out as they arrive, and the counters do not depend on the chunking."""
+    rng = np.random.default_rng(21)
+    packets, want = stream_of(rng, [45] * 12)
+    bad = bytearray(packets[0])
+    struct.pack_into("<H", bad, 6, 45 | 0x200)  # one flipped high bit: claims 557 records
+    dec = Decoder()
+    assert len(dec.feed(bytes(bad))) == 0  # could still be genuine: wait for more
+    assert dec.buffered == len(bad)
+    first = dec.feed(packets[1])  # complete, CRC-valid, inside the span: the count is wrong
+    assert_same_reads(first, want[45:90])
+    s = dec.stats()
+    assert s["header_bad_length"] == 1 and s["packets_bad_header"] == 1 and s["packets_bad_crc"] == 0
+    assert s["bytes_skipped"] == len(bad)
+    stream = bytes(bad) + b"".join(packets[1:])
+    whole, whole_stats = decode_chunks(stream, [])
+    assert_same_reads(whole, want[45:])
+    for cuts in ([len(bad) + 7, len(bad) + 500, 3000], list(range(1, len(stream), 97))):
+        got, stats = decode_chunks(stream, cuts)
+        assert stats == whole_stats
+        assert_same_reads(got, want[45:])
+
+
+def test_corrupt_count_with_damaged_packet_behind_still_resolves():
+    """The first packet inside the span is damaged too: the next good one proves the count
+    wrong; a span holding no good packet waits for its CRC as before."""
+    rng = np.random.default_rng(22)
+    packets, want = stream_of(rng, [10] * 6)
+    bad = bytearray(packets[0])
+    struct.pack_into("<H", bad, 6, 300)
+    damaged = bytearray(packets[1])
+    damaged[40] ^= 0x10
+    dec = Decoder()
+    out = [dec.feed(bytes(bad)), dec.feed(bytes(damaged)), dec.feed(packets[2])]
+    assert [len(o) for o in out] == [0, 0, 10]
+    s = dec.stats()
+    assert s["header_bad_length"] == 1 and s["packets_bad_crc"] == 1
+    lone = Decoder()
+    assert len(lone.feed(bytes(bad) + b"\x00" * 100)) == 0 and lone.buffered == len(bad) + 100
+    lone.finish()
+    assert lone.stats()["packets_truncated"] == 1 and lone.stats()["header_bad_length"] == 0
+
+
+def test_packets_missing_counts_net_gaps():
+    rng = np.random.default_rng(23)
+    packets, _ = stream_of(rng, [1] * 12, first_seq=2**32 - 3)  # wraps 2^32-1 -> 0
+    dec = Decoder()
+    dec.feed(b"".join(packets[i] for i in (0, 1, 4, 5, 9)))  # 2, 3 and 6, 7, 8 lost
+    assert dec.stats()["packets_missing"] == 5
+    dec.feed(packets[3] + packets[7])  # late arrivals fill two gaps
+    dec.feed(packets[7] + packets[4])  # duplicates change nothing
+    s = dec.stats()
+    assert s["packets_missing"] == 3 and s["packets_reordered"] == 2 and s["packets_duplicate"] == 2
+    dec.feed(packets[11])
+    assert dec.stats()["packets_missing"] == 4
+
+
+def test_packets_missing_ignores_jumps_beyond_the_window():
+    rng = np.random.default_rng(24)
+    r = make_reads(rng, 1)
+    dec = Decoder()
+    dec.feed(wire.encode(r, 10, T0) + wire.encode(r, 10 + 5000, T0) + wire.encode(r, 10 + 4990, T0))
+    s = dec.stats()
+    assert s["packets_missing"] == 0 and s["packets_ok"] == 3 and s["packets_reordered"] == 1
+
+
 def test_duplicates_and_reordering():
     rng = np.random.default_rng(9)
     packets, want = stream_of(rng, [2, 2, 2, 2], first_seq=2**32 - 2)  # wraps to 0, 1

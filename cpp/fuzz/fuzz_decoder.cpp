@@ -50,7 +50,8 @@ void check_invariants(const StreamDecoder& d) {
     require(s.bytes_fed == s.bytes_accepted + s.bytes_skipped + d.buffered());
     require(d.buffered() < wire::kMaxPacketSize);
     require(s.packets_bad_header == s.header_bad_version + s.header_bad_count +
-                                        s.header_bad_reserved + s.header_bad_time);
+                                        s.header_bad_reserved + s.header_bad_time +
+                                        s.header_bad_length);
 }
 
 bool same_stats(const DecodeStats& a, const DecodeStats& b) {

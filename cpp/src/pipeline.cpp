@@ -28,6 +28,10 @@ IngestPipeline::IngestPipeline(TagRegistry registry, const PipelineConfig& confi
         throw std::invalid_argument("delay_s must be in [0, one frame period]");
     }
     delay_us_ = static_cast<int64_t>(std::llround(cfg_.delay_s * 1e6));
+    if (!(cfg_.max_read_lead_s >= 0.0) || cfg_.max_read_lead_s > 3600.0) {
+        throw std::invalid_argument("max_read_lead_s must be in [0, 3600]");
+    }
+    max_lead_us_ = static_cast<int64_t>(std::llround(cfg_.max_read_lead_s * 1e6));
     pending_.reserve(cfg_.read_buffer_capacity);
     const std::size_t n_groups = 2 * n_players_ + 1;
     groups_.resize(n_groups * kMaxReadsPerTagPerTick);
@@ -119,7 +123,13 @@ void IngestPipeline::tick(int64_t time_us) noexcept {
     for (std::size_t i = 0; i < pending_.size(); ++i) {
         const TagRead& r = pending_[i];
         if (r.time_us > window_end) {
-            pending_[keep++] = r;
+            // Ahead by more than the allowed lead: a hub clock running ahead, not a read that
+            // arrived before its tick. A difference too large for int64 is ahead too.
+            int64_t lead = 0;
+            if (__builtin_sub_overflow(r.time_us, window_end, &lead) || lead > max_lead_us_)
+                ++counters_.reads_early;
+            else
+                pending_[keep++] = r;
             continue;
         }
         if (r.time_us <= window_start) {

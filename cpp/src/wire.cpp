@@ -65,6 +65,21 @@ uint32_t packet_crc(const uint8_t* p, size_t size) {
 
 bool is_magic_prefix(const uint8_t* p, size_t n) { return std::memcmp(p, kMagicBytes, n) == 0; }
 
+enum class HeaderCheck { ok, bad_version, bad_count, bad_reserved, bad_time };
+
+// The header checks, in the documented order (magic already matched; 32 bytes readable).
+HeaderCheck check_header(const uint8_t* h) {
+    if (h[kOffVersion] != kVersion) return HeaderCheck::bad_version;
+    if (load<uint16_t>(h + kOffCount) > kMaxRecords) return HeaderCheck::bad_count;
+    if (h[kOffFlags] != 0 || load<uint32_t>(h + kOffReserved) != 0 ||
+        load<uint32_t>(h + kOffReserved2) != 0)
+        return HeaderCheck::bad_reserved;
+    const auto capture_time_us = load<int64_t>(h + kOffCaptureTime);
+    if (capture_time_us < kMinCaptureTimeUs || capture_time_us >= kMaxCaptureTimeUs)
+        return HeaderCheck::bad_time;
+    return HeaderCheck::ok;
+}
+
 }  // namespace
 
 const char* to_string(EncodeStatus status) {
@@ -138,6 +153,7 @@ void StreamDecoder::reset() {
     std::fill(window_.begin(), window_.end(), SequenceSlot{});
     have_sequence_ = false;
     newest_sequence_ = 0;
+    resume_scan_ = false;
     stats_ = DecodeStats{};
 }
 
@@ -146,7 +162,7 @@ StreamDecoder::SequenceVerdict StreamDecoder::check_sequence(uint32_t sequence, 
     if (!have_sequence_) {
         have_sequence_ = true;
         newest_sequence_ = sequence;
-        slot = {sequence, crc, true};
+        slot = {sequence, crc, true, false};
         return SequenceVerdict::fresh;
     }
     // Serial-number arithmetic: the signed distance from the newest sequence, modulo 2^32.
@@ -155,18 +171,26 @@ StreamDecoder::SequenceVerdict StreamDecoder::check_sequence(uint32_t sequence, 
     if (slot.used && slot.sequence == sequence && slot.crc == crc && distance > -int64_t(kSequenceWindow))
         return SequenceVerdict::duplicate;
     if (distance > 0) {
+        // A forward gap within the window: the sequences skipped are missing until they
+        // arrive. A longer jump is a restart of the sender's count, not a loss we can size.
+        if (distance <= int64_t(kSequenceWindow)) {
+            for (uint32_t q = newest_sequence_ + 1; q != sequence; ++q)
+                window_[q % kSequenceWindow] = {q, 0, false, true};
+            stats_.packets_missing += static_cast<uint64_t>(distance - 1);
+        }
         newest_sequence_ = sequence;
-        slot = {sequence, crc, true};
+        slot = {sequence, crc, true, false};
         return SequenceVerdict::fresh;
     }
     if (distance > -int64_t(kSequenceWindow)) {
-        slot = {sequence, crc, true};
+        if (slot.missing && slot.sequence == sequence) --stats_.packets_missing;  // gap filled
+        slot = {sequence, crc, true, false};
         return SequenceVerdict::reordered;
     }
     // Far behind the window: the sender restarted (or its counter jumped). Start over.
     std::fill(window_.begin(), window_.end(), SequenceSlot{});
     newest_sequence_ = sequence;
-    window_[sequence % kSequenceWindow] = {sequence, crc, true};
+    window_[sequence % kSequenceWindow] = {sequence, crc, true, false};
     return SequenceVerdict::reset;
 }
 
@@ -207,8 +231,44 @@ size_t StreamDecoder::decode_records(const uint8_t* records, size_t count, int64
 
 // Scans p[0..n) for packets; returns how many bytes it consumed. Unless `final`, it stops at
 // an incomplete packet (or a partial magic) at the end, which the caller keeps for later.
+StreamDecoder::NestedVerdict StreamDecoder::scan_nested(const uint8_t* c, size_t have,
+                                                        size_t size, bool final,
+                                                        NestedScan& scan) const {
+    // have <= size bytes of the candidate c are readable. A nested packet must lie wholly
+    // inside the claimed span [0, size). Only the span's bytes decide the verdict, and they are
+    // examined in the same order whatever the chunking, so the counters do not depend on it.
+    while (scan.checks < kMaxNestedChecks) {
+        const size_t j = scan.next;
+        if (j + kHeaderSize > size) return NestedVerdict::none;
+        if (j + kHeaderSize > have) return final ? NestedVerdict::none : NestedVerdict::waiting;
+        const size_t last = have - kHeaderSize;  // last position whose header is readable
+        const void* g = std::memchr(c + j, kMagicBytes[0], last - j + 1);
+        if (!g) {
+            scan.next = last + 1;
+            continue;
+        }
+        const size_t k = static_cast<size_t>(static_cast<const uint8_t*>(g) - c);
+        scan.next = k + 1;
+        if (load<uint32_t>(c + k + kOffMagic) != kMagic || check_header(c + k) != HeaderCheck::ok)
+            continue;
+        const size_t end = k + packet_size(load<uint16_t>(c + k + kOffCount));
+        if (end > size) continue;  // runs past the span: not nested
+        if (end > have) {
+            if (final) continue;  // will never be complete
+            scan.next = k;        // examine it again once its bytes are here
+            return NestedVerdict::waiting;
+        }
+        ++scan.checks;
+        if (packet_crc(c + k, end - k) == load<uint32_t>(c + k + kCrcOffset)) return NestedVerdict::found;
+    }
+    return NestedVerdict::none;
+}
+
 size_t StreamDecoder::process(const uint8_t* p, size_t n, bool final, ReadSink sink) {
     size_t i = 0;
+    // The candidate at p[0] may be the one a previous call left waiting: resume its scan.
+    const NestedScan resumed = resume_scan_ ? pending_scan_ : NestedScan{};
+    resume_scan_ = false;
     // Rejects the candidate packet at i: skip its first byte and search again from there, so a
     // genuine packet that starts inside a damaged or cut-short one is still found.
     auto skip_candidate = [&] {
@@ -236,25 +296,39 @@ size_t StreamDecoder::process(const uint8_t* p, size_t n, bool final, ReadSink s
             continue;
         }
         const uint8_t* h = p + i;
-        const uint16_t count = load<uint16_t>(h + kOffCount);
-        const int64_t capture_time_us = load<int64_t>(h + kOffCaptureTime);
-        uint64_t* header_reason = nullptr;
-        if (h[kOffVersion] != kVersion) header_reason = &stats_.header_bad_version;
-        else if (count > kMaxRecords) header_reason = &stats_.header_bad_count;
-        else if (h[kOffFlags] != 0 || load<uint32_t>(h + kOffReserved) != 0 ||
-                 load<uint32_t>(h + kOffReserved2) != 0)
-            header_reason = &stats_.header_bad_reserved;
-        else if (capture_time_us < kMinCaptureTimeUs || capture_time_us >= kMaxCaptureTimeUs)
-            header_reason = &stats_.header_bad_time;
-        if (header_reason) {
-            ++*header_reason;
+        const HeaderCheck header = check_header(h);
+        if (header != HeaderCheck::ok) {
+            switch (header) {
+                case HeaderCheck::bad_version: ++stats_.header_bad_version; break;
+                case HeaderCheck::bad_count: ++stats_.header_bad_count; break;
+                case HeaderCheck::bad_reserved: ++stats_.header_bad_reserved; break;
+                case HeaderCheck::bad_time: ++stats_.header_bad_time; break;
+                case HeaderCheck::ok: break;
+            }
             ++stats_.packets_bad_header;
             skip_candidate();
             continue;
         }
+        const uint16_t count = load<uint16_t>(h + kOffCount);
+        const int64_t capture_time_us = load<int64_t>(h + kOffCaptureTime);
         const size_t size = packet_size(count);
+        // A complete, CRC-valid packet inside the claimed span proves record_count corrupt:
+        // reject now instead of waiting (up to 24 KB) for the CRC, which would hold back the
+        // good packets behind a damaged header.
+        NestedScan scan = i == 0 ? resumed : NestedScan{};
+        const NestedVerdict nested = scan_nested(h, std::min(avail, size), size, final, scan);
+        if (nested == NestedVerdict::found) {
+            ++stats_.header_bad_length;
+            ++stats_.packets_bad_header;
+            skip_candidate();
+            continue;
+        }
         if (avail < size) {
-            if (!final) break;
+            if (!final) {
+                pending_scan_ = scan;
+                resume_scan_ = true;
+                break;
+            }
             ++stats_.packets_truncated;
             skip_candidate();
             continue;
@@ -311,6 +385,7 @@ void StreamDecoder::feed(const uint8_t* data, size_t n, ReadSink sink) {
 void StreamDecoder::finish(ReadSink sink) {
     process(buffer_.data(), buffered_, true, sink);
     buffered_ = 0;
+    resume_scan_ = false;
 }
 
 namespace {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import os
+from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,7 @@ ROLE_NAMES: dict[int, str] = {v: k for k, v in ROLES.items()}
 BALL_TAG_ID: int = _core.BALL_TAG_ID
 OPTIONAL_COLUMNS = ("club", "position", "jersey")
 _MAX_TAG_ID = 0xFFFFFFFF
+_INT64_MAX = 2**63 - 1
 
 
 class RegistryError(ValueError):
@@ -163,10 +165,16 @@ def _jersey_text(value) -> str:
 
 
 def _parse_int(text, where: str, column: str) -> int:
+    """An integer cell ('94', '94.0', '9.4e1'), exact and within int64; RegistryError otherwise.
+    Decimal, not float: float rounds ids above 2**53 and overflows nothing."""
+    raw = str(text).strip()
     try:
-        value = float(str(text).strip())
-    except ValueError:
+        value = Decimal(raw)
+    except InvalidOperation:
         raise RegistryError(f"{where}: {column} {text!r} is not an integer") from None
-    if not np.isfinite(value) or value != int(value):
+    if not value.is_finite() or value != value.to_integral_value():
         raise RegistryError(f"{where}: {column} {text!r} is not an integer")
+    # adjusted() is the decimal exponent: checked before int() builds a huge number.
+    if value.adjusted() > 18 or abs(int(value)) > _INT64_MAX:
+        raise RegistryError(f"{where}: {column} {text!r} is outside the 64-bit integer range")
     return int(value)

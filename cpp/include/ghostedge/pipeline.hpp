@@ -29,6 +29,10 @@ struct PipelineConfig {
     FilterConfig player_filter{};
     FilterConfig ball_filter = ball_filter_config();
     double ball_read_gate_yd = 2.5;
+    // Reads blinked more than this after the newest tick's window end (tick + delay_s) come
+    // from a hub whose clock runs ahead: counted in reads_early and dropped, not held until
+    // the ticks reach their wrong time.
+    double max_read_lead_s = 1.0;
     // A track whose every read was gated out this many ticks in a row, or in one tick with at
     // least reacquire_min_reads reads, is re-acquired from the reads.
     int reacquire_after_gated_ticks = 3;
@@ -43,6 +47,7 @@ struct PipelineCounters {
     uint64_t reads_in = 0;              // decoded or pushed reads
     uint64_t reads_unknown_tag = 0;     // tag not in the registry: ignored
     uint64_t reads_late = 0;            // blink time at or before an already-produced tick
+    uint64_t reads_early = 0;           // blink time > max_read_lead_s after the tick's window
     uint64_t reads_buffer_full = 0;     // no room in the read buffer: dropped
     uint64_t reads_over_tick_cap = 0;   // > kMaxReadsPerTagPerTick reads of one tag in a tick
     uint64_t reads_accepted = 0;
@@ -66,6 +71,7 @@ inline constexpr std::pair<const char*, uint64_t PipelineCounters::*> kPipelineC
     {"reads_in", &PipelineCounters::reads_in},
     {"reads_unknown_tag", &PipelineCounters::reads_unknown_tag},
     {"reads_late", &PipelineCounters::reads_late},
+    {"reads_early", &PipelineCounters::reads_early},
     {"reads_buffer_full", &PipelineCounters::reads_buffer_full},
     {"reads_over_tick_cap", &PipelineCounters::reads_over_tick_cap},
     {"reads_accepted", &PipelineCounters::reads_accepted},
@@ -137,6 +143,7 @@ private:
     std::size_t n_players_;
     int64_t period_us_;
     int64_t delay_us_;
+    int64_t max_lead_us_;
     StreamDecoder decoder_;
     std::vector<TagRead> pending_;           // capacity read_buffer_capacity
     std::vector<TagRead> groups_;            // [(2 * n_players + 1) * kMaxReadsPerTagPerTick]
