@@ -107,3 +107,27 @@ def test_ingest_eval_thresholds_on_real_plays(real_report):
                    "fallback's bias (held orientation while the player turns) counts in both RMSEs; not yet met")
 def test_smoothing_gain_on_real_plays(real_report):
     assert real_report["position_rmse_in"] <= 0.7 * real_report["raw_rmse_in"]
+
+
+def test_reads_from_a_clock_running_ahead_are_counted_early_and_dropped():
+    from ghostedge.wire import READ_DTYPE
+
+    reg = Registry.from_players([7])
+    pipe = IngestPipeline(reg)
+    t0 = 1_600_000_000_000_000
+
+    def reads(times_us):
+        r = np.zeros(len(times_us), READ_DTYPE)
+        r["time_us"], r["tag_id"], r["x"], r["y"] = times_us, 14, 30.0, 20.0
+        return r
+
+    pipe.tick(t0)
+    # Next tick t0 + 0.1 s closes reads up to t0 + 0.2 s; 1 s beyond that is still allowed.
+    pipe.push_reads(reads([t0 + 150_000, t0 + 1_150_000, t0 + 1_250_000, t0 + 5_000_000]))
+    pipe.tick(t0 + 100_000)
+    c = pipe.counters()
+    assert c["reads_early"] == 2 and c["reads_late"] == 0
+    for k in range(2, 12):  # the one read 1.15 s ahead is used when its tick comes
+        pipe.tick(t0 + k * 100_000)
+    c = pipe.counters()
+    assert c["reads_early"] == 2 and c["reads_accepted"] == 2

@@ -484,7 +484,87 @@ void test_sequences() {
         CHECK(got.size() == s.reads.size());
         CHECK(d.stats().packets_ok == 50 && d.stats().packets_duplicate == 0);
         CHECK(d.stats().packets_reordered > 0);
+        CHECK(d.stats().packets_missing == 0);  // every gap filled by its late packet
     }
+    {  // packets_missing: forward gaps within the window, net of late arrivals
+        StreamDecoder d;
+        feed_seq(d, 0xFFFFFFFEu);
+        feed_seq(d, 2);  // 0xFFFFFFFF, 0, 1 skipped (across the wrap)
+        CHECK(d.stats().packets_missing == 3);
+        feed_seq(d, 0);
+        feed_seq(d, 0);  // a duplicate fills nothing more
+        CHECK(d.stats().packets_missing == 2);
+        feed_seq(d, 2 + wire::kSequenceWindow);  // a gap of exactly the window counts
+        CHECK(d.stats().packets_missing == 2 + wire::kSequenceWindow - 1);
+        feed_seq(d, 1);  // fell out of the window: a restart, and its gap stays counted
+        CHECK(d.stats().sequence_resets == 1);
+        CHECK(d.stats().packets_missing == 2 + wire::kSequenceWindow - 1);
+        StreamDecoder e;
+        feed_seq(e, 10);
+        feed_seq(e, 10 + 5000);  // beyond the window: a restart of the count, not a loss
+        feed_seq(e, 10 + 4990);  // its late arrival was never counted missing
+        CHECK(e.stats().packets_missing == 0 && e.stats().packets_reordered == 1);
+    }
+}
+
+// A header whose record_count was corrupted upward must not hold back the good packets inside
+// its claimed span until the CRC can be checked (docs/reliability.md, finding 3).
+void test_corrupt_record_count() {
+    std::mt19937 rng(14);
+    std::vector<Bytes> packets;
+    std::vector<TagRead> want;
+    for (uint32_t i = 0; i < 30; ++i) {
+        const auto reads = make_reads(rng, 45, kT0 + i * 20'000);
+        packets.push_back(packet(i, reads, kT0 + i * 20'000));
+        if (i > 0) want.insert(want.end(), reads.begin(), reads.end());
+    }
+    Bytes& bad = packets[0];
+    bad[7] ^= 0x02;  // record_count 45 -> 557: a span of 13 400 bytes
+    StreamDecoder d;
+    Collected c;
+    d.feed(bad.data(), bad.size(), c);
+    CHECK(c.reads.empty() && d.buffered() == bad.size());
+    d.feed(packets[1].data(), packets[1].size() - 1, c);
+    CHECK(c.reads.empty());  // the packet behind is not complete yet
+    d.feed(packets[1].data() + packets[1].size() - 1, 1, c);
+    CHECK(c.reads.size() == 45);  // released at once, not ~12 packets later
+    CHECK(d.stats().header_bad_length == 1 && d.stats().packets_bad_header == 1);
+    CHECK(d.stats().packets_bad_crc == 0 && d.stats().bytes_skipped == bad.size());
+    check_invariant(d);
+
+    Bytes stream;
+    for (const Bytes& p : packets) stream.insert(stream.end(), p.begin(), p.end());
+    StreamDecoder whole;
+    const auto reference = decode_all(whole, stream, stream.size());
+    CHECK(same_reads(reference, want));
+    for (size_t chunk : {1u, 5u, 33u, 1000u, 1500u}) {
+        StreamDecoder e;
+        CHECK(same_reads(decode_all(e, stream, chunk), want));
+        for (const auto& counter : kDecodeStatCounters)
+            CHECK(e.stats().*(counter.second) == whole.stats().*(counter.second));
+    }
+
+    // A genuine packet whose records happen to hold a complete packet is not genuine any more
+    // by this rule; what matters is that whole and chunked decoding agree on it.
+    Bytes outer;
+    {
+        std::vector<TagRead> filler = make_reads(rng, 3, kT0);
+        Bytes inner = packet(7, make_reads(rng, 1, kT0), kT0);  // 56 bytes
+        outer = packet(8, filler, kT0);
+        // Claim 3 more records (72 bytes) holding the inner packet, then fix the CRC.
+        outer[6] = 6;
+        outer.insert(outer.end(), inner.begin(), inner.end());
+        outer.resize(wire::packet_size(6), 0);
+        std::memset(outer.data() + wire::kCrcOffset, 0, 4);
+        const uint32_t crc = crc32c(0, outer.data(), outer.size());
+        std::memcpy(outer.data() + wire::kCrcOffset, &crc, 4);
+    }
+    StreamDecoder a, b;
+    const auto ra = decode_all(a, outer, outer.size());
+    const auto rb = decode_all(b, outer, 1);
+    CHECK(ra.size() == 1 && rb.size() == 1 && a.stats().header_bad_length == 1);
+    for (const auto& counter : kDecodeStatCounters)
+        CHECK(a.stats().*(counter.second) == b.stats().*(counter.second));
 }
 
 void test_reset() {
@@ -515,6 +595,7 @@ int main() {
     test_header_validation();
     test_record_validation();
     test_sequences();
+    test_corrupt_record_count();
     test_reset();
     return check::finish();
 }
