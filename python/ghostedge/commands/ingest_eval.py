@@ -42,9 +42,10 @@ class _Totals:
                       single_tag_frames=0, raw_frames=0, speed_frames=0, reads=0, ball_reads=0,
                       outliers_injected=0, outliers_rejected=0, false_rejections=0,
                       ball_outliers_injected=0, ball_outliers_rejected=0, packets=0,
-                      packets_generated=0, packets_rejected=0, reads_late=0, track_resets=0)
-        self.sq = dict(pos=0.0, raw=0.0, speed=0.0)
-        self.pos_err, self.dir_err, self.o_err = [], [], []
+                      packets_generated=0, packets_rejected=0, reads_late=0, track_resets=0,
+                      ball_flight_frames=0, ball_flight_missing=0)
+        self.sq = dict(pos=0.0, raw=0.0, speed=0.0, ball=0.0)
+        self.pos_err, self.dir_err, self.o_err, self.ball_err = [], [], [], []
         self.max_speed = 0.0
 
     def result(self) -> dict:
@@ -57,6 +58,7 @@ class _Totals:
         pos = np.concatenate(self.pos_err) if self.pos_err else np.empty(0)
         dirs = np.concatenate(self.dir_err) if self.dir_err else np.empty(0)
         os_ = np.concatenate(self.o_err) if self.o_err else np.empty(0)
+        ball = np.concatenate(self.ball_err) if self.ball_err else np.empty(0)
         yd_in = 36.0
         out = {
             **{k: n[k] for k in ("plays", "source_player_frames", "frames", "flagged_missing")},
@@ -75,8 +77,36 @@ class _Totals:
             **{k: n[k] for k in ("packets", "packets_generated", "packets_rejected", "held_frames",
                                  "single_tag_frames", "raw_frames", "reads_late", "track_resets",
                                  "ball_reads", "ball_outliers_injected", "ball_outliers_rejected")},
+            "ball_outlier_rejection_rate": (n["ball_outliers_rejected"] / n["ball_outliers_injected"]
+                                            if n["ball_outliers_injected"] else float("nan")),
+            # Ball in flight (pass_forward .. pass_arrived, see _flight_frames).
+            "ball_flight_frames": n["ball_flight_frames"],
+            "ball_flight_missing": n["ball_flight_missing"],
+            "ball_rmse_in": rms("ball", ball.size) * yd_in,
+            "ball_p90_error_in": float(np.percentile(ball, 90)) * yd_in if ball.size else float("nan"),
+            "ball_max_error_in": float(ball.max()) * yd_in if ball.size else float("nan"),
         }
         return out
+
+
+def _flight_frames(events):
+    """Boolean [T] mask of the frames with the ball in the air: from the first pass_forward
+    (or pass_shovel) to the next pass_arrived, or to the pass outcome when the feed has no
+    pass_arrived (interceptions, some incompletions)."""
+    import numpy as np
+
+    ev = [str(e).lower() for e in events]
+    mask = np.zeros(len(ev), bool)
+    start = next((i for i, e in enumerate(ev) if e in ("pass_forward", "pass_shovel")), None)
+    if start is None:
+        return mask
+    end = next((i for i in range(start + 1, len(ev)) if ev[i] == "pass_arrived"), None)
+    if end is None:
+        end = next((i for i in range(start + 1, len(ev)) if ev[i].startswith("pass_outcome")), None)
+    if end is None:
+        return mask
+    mask[start:end + 1] = True
+    return mask
 
 
 def evaluate_play(play, sim_config, seed: int, totals: _Totals, pipeline_kwargs=None) -> None:
@@ -138,6 +168,15 @@ def evaluate_play(play, sim_config, seed: int, totals: _Totals, pipeline_kwargs=
         if play.provider_dir is not None:
             ok_dir = ok & (play.provider_s > 1.0) & np.isfinite(play.provider_dir)
             totals.dir_err.append(np.abs(_wrap180(out["dir"][:, :N][ok_dir] - play.provider_dir[ok_dir])))
+    flight = _flight_frames(play.events) & np.all(np.isfinite(play.ball_xy), axis=1)
+    ball_est = (out["flags"][:, N] & FLAGS_NO_ESTIMATE) == 0
+    ball_ok = flight & ball_est
+    ball_err = np.hypot(out["x"][:, N] - play.ball_xy[:, 0], out["y"][:, N] - play.ball_xy[:, 1])[ball_ok]
+    sq["ball"] += float(np.sum(ball_err ** 2))
+    totals.ball_err.append(ball_err)
+    n["ball_flight_frames"] += int(flight.sum())
+    n["ball_flight_missing"] += int((flight & ~ball_est).sum())
+
     o = out["o"][:, :N]
     ok_o = cmp & np.isfinite(o) & np.isfinite(play.o)
     totals.o_err.append(np.abs(_wrap180(o[ok_o] - play.o[ok_o])))

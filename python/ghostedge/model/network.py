@@ -79,7 +79,7 @@ class GhostNet(nn.Module):
         self.register_buffer("view_shift", torch.stack([-mean * inv_std, (shift - mean) * inv_std])[None])
         self.register_buffer("kinematic_index", torch.as_tensor(kinematic_index, dtype=torch.long))
         # Mirrored predictions flip back by negating the y residual; the sigma channels keep sign.
-        self.register_buffer("view_flip", torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, -1.0, 1.0, 1.0]])[None, :, None, None, :])
+        self.register_buffer("view_flip", torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, -1.0, 1.0, 1.0]])[None, None, :, None, :])  # [1, 1, V, 1, 4]
         tau = torch.arange(1, horizon + 1, dtype=torch.float32) * DT_S
         T = DAMPING_T_S
         self.register_buffer("tau", tau[:, None])  # [H, 1] seconds
@@ -107,7 +107,7 @@ class GhostNet(nn.Module):
         h = h.reshape(b * views, self.n_members, self.hidden).transpose(0, 1)  # [M, B*V, H]
         h = self.dropout(nn.functional.gelu(self.layer2(h)))
         out = self.layer3(h).reshape(self.n_members, b, views, self.horizon, 4)
-        return out * self.view_flip[:, :views]
+        return out * self.view_flip[:, :, :views]
 
     def _mu_sigma(self, raw: torch.Tensor, prior: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu = prior + self.residual_bound * torch.tanh(raw[..., :2])
