@@ -19,6 +19,12 @@ constexpr double kFieldWidthYd = 160.0 / 3.0;
 constexpr double kInitVelVar = 25.0;
 constexpr double kInitAccVar = 25.0;
 constexpr double kInitRateVar = 200.0 * 200.0;  // deg^2/s^2
+// The ball: thrown at up to ~25 yd/s, so a new ball track knows next to nothing of its velocity.
+constexpr double kBallInitVelVar = 20.0 * 20.0;
+constexpr double kBallInitAccVar = 100.0 * 100.0;
+// A re-acquired ball takes its velocity from the last accepted measurement to the new one when
+// that one is this recent; the track's own velocity is what went wrong (a throw, a catch).
+constexpr double kBallReacquireVelWindowS = 0.5;
 // While held, the acceleration estimate is halved every tick: extrapolating a stale
 // acceleration for a full second would throw the player far off.
 constexpr double kHeldAccelDecay = 0.5;
@@ -48,7 +54,13 @@ void TrackFilter::reset() noexcept {
 }
 
 void TrackFilter::initialise(const Measurement& m, bool keep_velocity) noexcept {
-    const double vx = keep_velocity ? px_[1] : 0.0, vy = keep_velocity ? py_[1] : 0.0;
+    double vx = keep_velocity ? px_[1] : 0.0, vy = keep_velocity ? py_[1] : 0.0;
+    if (keep_velocity && cfg_.is_ball) {
+        const double since = static_cast<double>(m.time_us - last_update_us_) * 1e-6;
+        const bool recent = since > 1e-3 && since <= kBallReacquireVelWindowS;
+        vx = recent ? (m.x - last_x_) / since : 0.0;
+        vy = recent ? (m.y - last_y_) / since : 0.0;
+    }
     initialised_ = true;
     reacquire_ = false;
     lost_ = false;
@@ -60,8 +72,8 @@ void TrackFilter::initialise(const Measurement& m, bool keep_velocity) noexcept 
     py_[0] = m.y; py_[1] = vy; py_[2] = 0;
     for (auto& row : P_) for (double& v : row) v = 0;
     P_[0][0] = m.var_yd2;
-    P_[1][1] = kInitVelVar;
-    P_[2][2] = kInitAccVar;
+    P_[1][1] = cfg_.is_ball ? kBallInitVelVar : kInitVelVar;
+    P_[2][2] = cfg_.is_ball ? kBallInitAccVar : kInitAccVar;
     has_o_ = false;
     if (m.has_o && std::isfinite(m.o_deg)) {
         has_o_ = true;

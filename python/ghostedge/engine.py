@@ -233,6 +233,44 @@ def _registry_from_rows(rows: list):
 
 
 # ---------------------------------------------------------------------------------------------
+# Ingest output -> engine frame (shared with the soak's clean reference: one place for the rule)
+# ---------------------------------------------------------------------------------------------
+
+INGEST_ROW_FIELDS = ("x", "y", "o", "raw_x", "raw_y")
+
+
+def ingest_rows_to_frame(rows: np.ndarray, ingest_src: np.ndarray, roster_dst: np.ndarray,
+                         gather: np.ndarray, xy_out: np.ndarray, o_out: np.ndarray,
+                         ball_out: np.ndarray, ball_max_filter_gap_yd: float) -> bool:
+    """Write one ingest frame into roster-slot arrays, in place (no allocation but index views).
+
+    rows [5, n_ingest + 1]: the pipeline's ``INGEST_ROW_FIELDS`` rows (players, then the ball)
+    as ``IngestPipeline.tick_into`` writes them; ingest_src / roster_dst: the ingest slots the
+    roster knows and their roster slots; gather [3, len(ingest_src)] scratch; xy_out [N, 2],
+    o_out [N], ball_out [2]. Players the roster has but the pipeline does not are NaN; lost or
+    never-seen players are NaN in the pipeline's output already.
+
+    The ball is the filter's estimate, unless it has drifted more than
+    ``ball_max_filter_gap_yd`` from this tick's fused reads (a filter that lost a ball after a
+    throw); the reads lag ~half a frame of flight but never diverge. Returns True when the
+    reads replaced the filter's ball."""
+    xy_out.fill(np.nan)
+    o_out.fill(np.nan)
+    np.take(rows[:3], ingest_src, axis=1, out=gather)
+    xy_out[roster_dst, 0] = gather[0]
+    xy_out[roster_dst, 1] = gather[1]
+    o_out[roster_dst] = gather[2]
+    ns = rows.shape[1] - 1
+    bx, by, rx, ry = float(rows[0, ns]), float(rows[1, ns]), float(rows[3, ns]), float(rows[4, ns])
+    override = math.isfinite(rx) and not (math.hypot(bx - rx, by - ry) <= ball_max_filter_gap_yd)
+    if override:
+        bx, by = rx, ry
+    ball_out[0] = bx
+    ball_out[1] = by
+    return override
+
+
+# ---------------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------------
 
@@ -240,7 +278,7 @@ STAGES = ("ingest", "events", "features_inference", "metric", "target", "total_w
 COUNTERS = ("frames", "frames_inferred", "frames_skipped", "results_stale", "packets_pushed",
             "bytes_pushed", "ball_filter_overrides", "errors_ingest", "errors_tick",
             "errors_push_frame", "errors_inference", "errors_metric", "errors_event",
-            "errors_calls_inactive", "errors_model_load")
+            "errors_calls_inactive", "errors_model_load", "frames_bad_values", "players_bad_values")
 
 
 class GhostResult:

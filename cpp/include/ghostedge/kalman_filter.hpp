@@ -39,8 +39,8 @@ struct FilterConfig {
 inline FilterConfig ball_filter_config() {
     FilterConfig c;
     c.is_ball = true;
-    c.jerk_psd = 5000.0;
-    c.gate_floor_yd = 1.5;
+    c.jerk_psd = 5000;
+    c.gate_floor_yd = 3.0;
     return c;
 }
 

@@ -39,13 +39,15 @@ RESIDUAL_ACCEL_YPS2 = 6.0
 RESIDUAL_FLOOR_YD = 0.05
 
 
-def limit_speed(path: torch.Tensor) -> torch.Tensor:
-    """Scale each step of a displacement path [B, H, 2] (starting at 0) to at most MAX_STEP_YD."""
-    prev = torch.cat([torch.zeros_like(path[:, :1]), path[:, :-1]], dim=1)
-    step = path - prev
-    length = torch.sqrt((step * step).sum(-1, keepdim=True) + 1e-12)
-    scale = torch.clamp(MAX_STEP_YD / length, max=1.0)
-    return torch.cumsum(step * scale, dim=1)
+def _path_matrices(horizon: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Constant matrices on flat paths [B, H*2] (frame-major, axis-minor): steps = path @ diff,
+    squared step lengths [B, H] = steps^2 @ pair_sum, path = steps @ cumsum."""
+    n = horizon * 2
+    eye = torch.eye(n)
+    diff = eye - torch.diag(torch.ones(n - 2), 2)  # step[h] = path[h] - path[h-1], per axis
+    pair_sum = torch.repeat_interleave(torch.eye(horizon), 2, dim=0)  # [H*2, H]
+    cumsum = torch.linalg.inv(diff)  # upper triangular ones on the same axis
+    return diff, pair_sum, cumsum
 
 
 class StackedLinear(nn.Module):
