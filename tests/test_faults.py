@@ -217,3 +217,110 @@ def test_corrupt_record_count_does_not_stall_the_stream(sim):
     # A valid, complete packet inside the corrupt one's claimed span proves the span wrong: the
     # packets after it should come out as they arrive (one packet of delay at most).
     assert sum(late) > 0
+
+
+# --------------------------------------------------------------------------- engine: bad values
+
+class _RecordingModel:
+    """GhostModel's predict_frame signature; keeps the history each call was given and
+    predicts that every defender stands still."""
+
+    providers = ["recording"]
+
+    def __init__(self):
+        self.histories: list[np.ndarray] = []
+
+    def predict_frame(self, xy_hist, o_hist, ball_hist, defenders, receivers, context, horizon=10,
+                      is_offense=None):
+        from ghostedge.model.inference import Ghosts
+
+        self.histories.append(np.array(xy_hist, copy=True))
+        mean = np.repeat(np.repeat(xy_hist[-1, defenders][:, None, None, :], len(receivers), 1), horizon, 2)
+        return Ghosts(mean=mean, sigma=np.ones_like(mean), valid=np.ones(mean.shape[:2], bool),
+                      defenders=defenders, receivers=receivers)
+
+
+def _engine(model):
+    from ghostedge.engine import Engine, EngineConfig, Roster
+
+    roster = Roster(nfl_ids=[1, 11, 21, 22], club=["O", "O", "D", "D"], position=["QB", "WR", "CB", "FS"],
+                    offence="O", defence="D", frame0_id=1, frame0_time_us=0)
+    eng = Engine(EngineConfig(warmup_runs=0, detect_pass=False), model=model)
+    eng.set_roster(roster)
+    eng.activate()
+    return eng
+
+
+def _frames(n=12):
+    t = np.arange(n)[:, None] * 0.1
+    xy = np.zeros((n, 4, 2))
+    for p, (x0, y0, vx) in enumerate([(30, 26, 0), (40, 10, 6), (45, 12, 5), (50, 30, -2)]):
+        xy[:, p] = np.hstack([x0 + vx * t, y0 + 0 * t])
+    return xy
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_push_frame_counts_bad_values_and_treats_them_as_missing(bad):
+    model = _RecordingModel()
+    eng = _engine(model)
+    xy = _frames()
+    for k in range(4):
+        eng.push_frame(k * 100_000, xy[k], np.zeros(4), xy[k, 0])
+    poisoned = xy[4].copy()
+    poisoned[2, 1] = bad  # the CB: one coordinate bad (a NaN pair would mean "missing")
+    poisoned_o = np.zeros(4)
+    poisoned_o[3] = np.inf  # the FS: infinite orientation
+    assert eng.flush(5.0)
+    calls = len(model.histories)
+    eng.push_frame(4 * 100_000, poisoned, poisoned_o, xy[4, 0])
+    assert eng.flush(5.0)
+    c = eng.counters()
+    assert c["frames_bad_values"] == 1 and c["players_bad_values"] == 2
+    assert c["errors_push_frame"] == 0
+    res = eng.latest()
+    assert res.ok and res.defender_ids.size == 0  # both left out: missing in the newest frame
+    assert len(model.histories) == calls  # no defender left to ghost: the model is not called
+    # A missing player (NaN pair) and a clean frame are not bad values.
+    missing = xy[5].copy()
+    missing[2] = np.nan
+    eng.push_frame(5 * 100_000, missing, np.zeros(4), xy[5, 0])
+    eng.push_frame(6 * 100_000, xy[6], np.zeros(4), xy[6, 0])
+    assert eng.counters()["frames_bad_values"] == 1
+    # An infinite ball is a bad value too (no player counted).
+    eng.push_frame(7 * 100_000, xy[7], np.zeros(4), np.array([np.inf, 3.0]))
+    c = eng.counters()
+    assert c["frames_bad_values"] == 2 and c["players_bad_values"] == 2
+    eng.close()
+
+
+def test_engine_history_is_the_last_three_frames_in_order():
+    model = _RecordingModel()
+    eng = _engine(model)
+    xy = _frames(12)
+    for k in range(12):  # three times round the history ring
+        eng.push_frame(k * 100_000, xy[k], np.zeros(4), xy[k, 0])
+        assert eng.flush(5.0)
+        if k >= 2:
+            assert np.array_equal(model.histories[-1], xy[k - 2:k + 1]), k
+    eng.close()
+
+
+def test_ingest_rows_to_frame_maps_slots_and_applies_the_ball_rule():
+    from ghostedge.engine import INGEST_ROW_FIELDS, ingest_rows_to_frame
+
+    rows = np.full((len(INGEST_ROW_FIELDS), 4), np.nan)  # 3 ingest players + the ball
+    rows[0, :3], rows[1, :3], rows[2, :3] = [1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [90.0, 180.0, 270.0]
+    src, dst = np.array([0, 2]), np.array([3, 0])  # ingest 1 unknown to the roster
+    xy, o, ball = np.zeros((5, 2)), np.zeros(5), np.zeros(2)
+    gather = np.empty((3, 2))
+    rows[:, 3] = [50.0, 20.0, np.nan, 50.5, 20.5]  # filter 0.7 yd from the reads: keep the filter
+    assert not ingest_rows_to_frame(rows, src, dst, gather, xy, o, ball, 3.0)
+    assert xy[3].tolist() == [1.0, 4.0] and xy[0].tolist() == [3.0, 6.0] and np.isnan(xy[[1, 2, 4]]).all()
+    assert o[3] == 90.0 and o[0] == 270.0 and np.isnan(o[[1, 2, 4]]).all()
+    assert ball.tolist() == [50.0, 20.0]
+    rows[3:, 3] = [55.0, 20.0]  # 5 yd apart: the filter lost the ball, use the reads
+    assert ingest_rows_to_frame(rows, src, dst, gather, xy, o, ball, 3.0)
+    assert ball.tolist() == [55.0, 20.0]
+    rows[3:, 3] = np.nan  # no reads this tick: the filter's ball
+    assert not ingest_rows_to_frame(rows, src, dst, gather, xy, o, ball, 3.0)
+    assert ball.tolist() == [50.0, 20.0]

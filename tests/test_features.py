@@ -18,7 +18,7 @@ def reference_features(xy, o, ball, off, ctx, d, r, play_left, mirror):
     """Straightforward numpy version of cpp/src/features.cpp for one pair (NaN row if invalid)."""
     m = to_model_xy(xy, play_left, mirror)  # [3, N, 2]
     b = to_model_xy(ball, play_left, mirror)
-    if d == r or not (np.isfinite(m[:, d]).all() and np.isfinite(m[:, r]).all() and np.isfinite(b[1:]).all()):
+    if d == r or not (np.isfinite(m[:, d]).all() and np.isfinite(m[:, r]).all()):
         return np.full(N_FEATURES, np.nan)
     sx = -1.0 if play_left else 1.0
     sy = -1.0 if play_left != mirror else 1.0
@@ -35,9 +35,15 @@ def reference_features(xy, o, ball, off, ctx, d, r, play_left, mirror):
         face = np.array([sx * np.sin(np.radians(o[2, d])), sy * np.cos(np.radians(o[2, d]))])
     rel, rel_v = rp - p, rv - v
     dist = np.linalg.norm(rel)
-    bv = (b[2] - b[1]) / DT
+    known = [k for k in range(3) if np.isfinite(b[k]).all()]
+    if not known:  # ball lost: at the target, not moving
+        b_now, bv = rp, np.zeros(2)
+    else:
+        k = known[-1]
+        b_now = b[k]
+        bv = (b[k] - b[k - 1]) / DT if k > 0 and np.isfinite(b[k - 1]).all() else np.zeros(2)
     bs = np.linalg.norm(bv)
-    b_rel, b_t = b[2] - p, rp - b[2]
+    b_rel, b_t = b_now - p, rp - b_now
     btd = np.linalg.norm(b_t)
     others = [n for n in range(m.shape[1]) if n not in (d, r) and np.isfinite(m[2, n]).all()]
     opp = [n for n in others if off[n]]

@@ -53,6 +53,61 @@ def test_onnx_runtime_matches_pytorch(exported, batch):
     np.testing.assert_allclose(sigma, ts.numpy(), rtol=1e-4, atol=1e-4)
 
 
+def test_batched_ensemble_equals_members_mixed_with_their_mirrored_views():
+    """forward() runs all members and the y-mirrored view as one doubled batch; it must equal
+    the plain recipe: each member on the play and on the mirrored play (flipped back), mixed."""
+    from ghostedge.model.network import SIGMA_FLOOR_YD
+
+    net = _random_net(seed=3)
+    net.test_time_mirror = True
+    net.temperature.copy_(torch.linspace(0.5, 1.5, H_MAX)[:, None])
+    scale, shift = (torch.as_tensor(a, dtype=torch.float32) for a in mirror_affine(SELECTED_FEATURES))
+    x = torch.as_tensor(np.random.default_rng(4).normal(0, 3, (9, len(SELECTED_FEATURES))), dtype=torch.float32)
+    with torch.no_grad():
+        mu, sg = net.member_outputs(x)
+        mu_m, sg_m = net.member_outputs(x * scale + shift)
+        mu = torch.cat([mu, mu_m * torch.tensor([1.0, -1.0])])
+        sg = torch.cat([sg, sg_m])
+        mean = mu.mean(0)
+        var = (sg * sg + mu * mu).mean(0) - mean * mean
+        want_sigma = torch.sqrt(torch.clamp(var, min=SIGMA_FLOOR_YD**2)) * net.temperature
+        got_mean, got_sigma = net(x)
+        want_mean = net.limit_speed(mean.reshape(9, -1)).reshape(9, H_MAX, 2)
+    assert not torch.allclose(mu[0], mu[net.n_members])  # the mirrored view differs
+    torch.testing.assert_close(got_mean, want_mean, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(got_sigma, want_sigma, rtol=1e-4, atol=1e-4)
+
+
+def test_learned_residual_cannot_override_momentum():
+    """Whatever the weights, each member leaves the damped-acceleration prior by at most
+    RESIDUAL_ACCEL_YPS2 tau^2 / 2 + floor per axis: no instant turn-around."""
+    from ghostedge.model.network import RESIDUAL_ACCEL_YPS2, RESIDUAL_FLOOR_YD
+
+    net = _random_net(seed=5)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(50.0)  # saturate the network
+        x = torch.as_tensor(np.random.default_rng(6).normal(0, 5, (64, len(SELECTED_FEATURES))), dtype=torch.float32)
+        mu, _ = net.member_outputs(x)
+        prior = net.prior(x).reshape(64, H_MAX, 2)
+    tau = torch.arange(1, H_MAX + 1, dtype=torch.float32)[:, None] * 0.1
+    bound = 0.5 * RESIDUAL_ACCEL_YPS2 * tau**2 + RESIDUAL_FLOOR_YD
+    deviation = (mu - prior).abs()
+    assert torch.all(deviation <= bound * (1 + 1e-5))
+    assert torch.any(deviation > 0.9 * bound)  # the bound is reached, so this test can fail
+
+
+def test_eager_network_rebuilt_from_the_onnx_file_matches(exported):
+    from ghostedge.model.network import GhostNet
+
+    net, path = exported
+    rebuilt = GhostNet.from_onnx(path)
+    x = torch.as_tensor(np.random.default_rng(8).normal(0, 3, (5, len(SELECTED_FEATURES))), dtype=torch.float32)
+    with torch.no_grad():
+        for got, want in zip(rebuilt(x), net(x)):
+            torch.testing.assert_close(got, want)
+
+
 def test_speed_limit_holds_for_extreme_inputs(exported):
     _, path = exported
     x = np.random.default_rng(1).normal(0, 50, (500, len(SELECTED_FEATURES))).astype(np.float32)
@@ -147,6 +202,27 @@ def test_predict_frame_shapes_and_raw_coordinates(shipped, ngs_dataset):
     with pytest.raises(ValueError):
         shipped.predict_frame(play.xy[t - 2 : t + 1], play.o[t - 2 : t + 1], play.ball_xy[t - 2 : t + 1], d, r,
                               PlayContext.from_play(play), horizon=H_MAX + 1)
+
+
+def test_missing_ball_still_gives_ghosts(shipped, ngs_dataset):
+    """Live, the ball tag drops out: ghosts still come out, and losing the ball at t alone
+    moves them little."""
+    play = next(p for p in ngs_dataset.iter_plays() if is_pass_play(p))
+    t = play.frame_index(play.pass_forward_frame) + 3
+    d, r = play.defensive_backs(), play.eligible_receivers()
+    xy, o, ctx = play.xy[t - 2 : t + 1], play.o[t - 2 : t + 1], PlayContext.from_play(play)
+    ball = play.ball_xy[t - 2 : t + 1].copy()
+    assert np.isfinite(ball).all()
+    full = shipped.predict_frame(xy, o, ball, d, r, ctx, horizon=10)
+    ball[2] = np.nan
+    lost_t = shipped.predict_frame(xy, o, ball, d, r, ctx, horizon=10)
+    ball[:] = np.nan
+    lost = shipped.predict_frame(xy, o, ball, d, r, ctx, horizon=10)
+    for g in (lost_t, lost):
+        assert np.array_equal(g.valid, full.valid) and full.valid.any()
+        assert np.isfinite(g.mean[g.valid]).all() and np.isfinite(g.sigma[g.valid]).all()
+    shift = np.linalg.norm(lost_t.mean[full.valid] - full.mean[full.valid], axis=-1)[:, -1]
+    assert np.median(shift) < 0.5
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
+import ghostedge
 import numpy as np
 import pytest
 
@@ -226,10 +227,9 @@ def test_udp_simulate_to_serve_every_frame(fmt, sample_play):
 
 def test_serve_and_simulate_commands_end_to_end(tmp_path, sample_play):
     """The CLI: `ghostedge serve` in a subprocess fed by `ghostedge simulate`."""
+    # The subprocesses must import the same ghostedge as this test (installed or source tree).
     env = dict(os.environ)
-    root = Path(__file__).resolve().parents[1]
-    if (root / "python" / "ghostedge").is_dir():
-        env["PYTHONPATH"] = str(root / "python") + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(Path(ghostedge.__file__).resolve().parents[1])
     receiver = net.udp_listener(("127.0.0.1", 0), timeout_s=2.0)
     probe = net.udp_listener(("127.0.0.1", 0))
     listen_port = probe.getsockname()[1]
@@ -251,15 +251,16 @@ def test_serve_and_simulate_commands_end_to_end(tmp_path, sample_play):
         ) if _wait_listening(listen_port) else None
         assert sim is not None and sim.returncode == 0, sim and sim.stderr
         out, err = serve.communicate(timeout=120)
+        headers = [json.loads(g) for g in _receive_all(receiver)]
     finally:
+        receiver.close()
         if serve.poll() is None:
             serve.kill()
+            serve.communicate()
     assert serve.returncode == 0, err
     stats = json.loads(out)
     sent = json.loads(sim.stdout)
     assert stats["tag_datagrams"] == sent["packets"] and stats["frames"] == play.n_frames
-    headers = [json.loads(g) for g in _receive_all(receiver)]
-    receiver.close()
     frames = [h["frame_id"] for h in headers if h["type"] == "frame"]
     assert frames == play.frame_ids.tolist()
     roster = Roster.from_dict(json.loads((tmp_path / "roster.json").read_text()))

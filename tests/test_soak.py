@@ -13,9 +13,6 @@ from ghostedge import faults as fl
 from ghostedge.data import sample_data_dir
 from ghostedge.soak import RECOVERY_TOLERANCE_YD, SoakConfig, run_soak
 
-# Fault kinds that nothing in the engine counts yet (reported to its owner): each is expected to
-# show up as injected but not counted, strictly, so that the test notices when a counter lands.
-NOT_COUNTED_YET = {"nan_inf_frame"}
 
 
 @pytest.fixture(scope="module")
@@ -34,22 +31,36 @@ def test_every_fault_kind_injected(report):
     assert set(report["faults_injected"]) == set(fl.FAULT_KINDS)
 
 
-@pytest.mark.parametrize("kind", [
-    pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="no engine counter sees it yet"))
-    if k in NOT_COUNTED_YET else k for k in fl.FAULT_KINDS])
+@pytest.mark.parametrize("kind", fl.FAULT_KINDS)
 def test_fault_counted_under_its_kind(report, kind):
     assert report["faults_counted"].get(kind) == report["faults_injected"].get(kind), [
         e for e in report["faults_uncounted"] if e["kind"] == kind]
 
 
-def test_ghosts_recover_within_a_second(report):
-    # The comparator itself: on clean frames the engine and the clean rerun agree.
-    assert report["recovery_controls"] >= 1
+def test_recovery_comparator_is_exact_on_clean_data(report):
+    # The comparator itself: on clean frames the engine and the clean rerun must agree exactly
+    # (same frame, inputs built by the same code, the same model call): anything else would be
+    # measured as "not recovered" by the checks below.
+    assert report["recovery_controls"] >= 20
     assert report["recovery_control_max_yd"] is not None and report["recovery_control_max_yd"] < 1e-6
-    checked = sum(r["checked"] for r in report["recovery"].values())
-    assert checked >= 10
-    for kind, r in report["recovery"].items():
-        assert r["recovered"] == r["checked"], (kind, r, RECOVERY_TOLERANCE_YD)
+
+
+# Episodes of this short game whose ghosts are still more than the tolerance away from the clean
+# run's one second after the fault (reported; the 180-minute run is in docs/reliability.md): with
+# the trained model, after the 2 s packet loss in play 2019092600/253 the re-acquired tracks are
+# still up to 6 cm (t-2) / 1.6 cm (t) off the clean ones and the ghosts 0.14 yd.
+NOT_RECOVERED_YET = {"packet_loss_burst"}
+RECOVERY_CHECKED = [k for k in fl.FAULT_KINDS if k not in ("player_leaves_field", "model_missing", "model_corrupt")]
+
+
+@pytest.mark.parametrize("kind", [
+    pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="ghosts not back within 1 s (reported)"))
+    if k in NOT_RECOVERED_YET else k for k in RECOVERY_CHECKED])
+def test_ghosts_recover_within_a_second(report, kind):
+    r = report["recovery"][kind]
+    assert r["checked"] >= 1
+    assert r["recovered"] == r["checked"], (kind, r, RECOVERY_TOLERANCE_YD, [
+        e for e in report["not_recovered"] if e["kind"] == kind])
 
 
 def test_soak_cli_json(tmp_path):

@@ -89,6 +89,28 @@ Vec2 velocity_or_zero(const ModelFrame& mf, std::int64_t n) {
     return (p2 - p1) * (1.0 / kFrameDt);
 }
 
+// The ball as the features see it. Live, the ball tag drops out: the position is the latest
+// known one of t, t-1, t-2, the velocity the difference of the latest two consecutive known
+// frames (zero when there are none), so a missing ball degrades the ball features instead of
+// voiding every pair of the frame.
+struct BallState {
+    Vec2 p, v;
+    bool known = false;
+};
+
+BallState ball_state(const ModelFrame& mf) {
+    BallState b;
+    for (int k = kHistory - 1; k >= 0; --k) {
+        const Vec2 p = mf.ball(k);
+        if (!finite(p)) continue;
+        b.p = p;
+        b.known = true;
+        if (k > 0 && finite(mf.ball(k - 1))) b.v = (p - mf.ball(k - 1)) * (1.0 / kFrameDt);
+        break;
+    }
+    return b;
+}
+
 }  // namespace
 
 const char* const* feature_names() { return kNames; }
@@ -99,10 +121,7 @@ std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* def
     const float nan = std::numeric_limits<float>::quiet_NaN();
     const std::int64_t n_players = frame.n_players;
     const ModelFrame mf(frame, orient);
-    const Vec2 ball_t = mf.ball(2), ball_prev = mf.ball(1);
-    const bool ball_ok = finite(ball_t) && finite(ball_prev);
-    const Vec2 ball_v = (ball_t - ball_prev) * (1.0 / kFrameDt);
-    const double ball_speed = norm(ball_v);
+    const BallState ball = ball_state(mf);
     const double* ctx = frame.context;
     std::int64_t n_valid = 0;
 
@@ -112,7 +131,7 @@ std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* def
         for (std::int64_t j = 0; j < n_receivers; ++j) {
             float* row = out + (i * n_receivers + j) * kNumFeatures;
             const std::int64_t r = receivers[j];
-            if (!def_ok || !ball_ok || r < 0 || r >= n_players || r == d || !mf.present_all(r)) {
+            if (!def_ok || r < 0 || r >= n_players || r == d || !mf.present_all(r)) {
                 for (int k = 0; k < kNumFeatures; ++k) row[k] = nan;
                 continue;
             }
@@ -122,6 +141,11 @@ std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* def
             const Vec2 face = mf.facing(d);
             const Vec2 rel = rk.p - dk.p, rel_v = rk.v - dk.v;
             const double dist = norm(rel);
+            // Ball tag lost for all of t-2..t: take the ball at the target it was thrown to
+            // (zero velocity), the neutral value - ghosts still come out.
+            const Vec2 ball_t = ball.known ? ball.p : rk.p;
+            const Vec2 ball_v = ball.v;
+            const double ball_speed = norm(ball_v);
             const Vec2 ball_rel = ball_t - dk.p, ball_to_tgt = rk.p - ball_t;
             const double ball_to_tgt_dist = norm(ball_to_tgt);
 

@@ -15,6 +15,11 @@ constexpr double kFieldWidthYd = 160.0 / 3.0;
 constexpr double kGateSigmas = 4.0;
 // Acquiring the ball: it can move 2-3 yd within one tick, so the median test is looser.
 constexpr double kBallAcquireGateYd = 3.0;
+// The ball's read gate is wide (it must let a throw through), so ball reads that passed it are
+// also checked against each other: each read's offset from the track's prediction at its own
+// blink time. Good reads share the track's error (position, and velocity * blink spread of
+// <= 0.1 s), an outlier (1-5 yd) does not.
+constexpr double kBallConsistencyYd = 1.0;
 
 bool on_field(const TagRead& r, double margin) {
     return r.x >= -margin && r.x <= kFieldLengthYd + margin && r.y >= -margin &&
@@ -93,6 +98,32 @@ bool pool_median(const TagRead* a, std::size_t na, const TagRead* b, std::size_t
     mx = median_of(xs, k);
     my = median_of(ys, k);
     return true;
+}
+// Among the ball reads accepted by the gate, rejects those whose offset from the prediction
+// is more than kBallConsistencyYd from the median offset (needs 3+ reads for a majority).
+void reject_inconsistent_ball_reads(const TagRead* reads, std::size_t n, const TrackFilter& track,
+                                    ReadVerdict* verdict) {
+    double ox[kMaxReadsPerTagPerTick], oy[kMaxReadsPerTagPerTick];
+    std::size_t idx[kMaxReadsPerTagPerTick];
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (verdict[i] != ReadVerdict::kAccepted) continue;
+        double px, py;
+        track.predict_position(reads[i].time_us, px, py);
+        ox[k] = reads[i].x - px;
+        oy[k] = reads[i].y - py;
+        idx[k++] = i;
+    }
+    if (k < 3) return;  // two reads that disagree: no majority to tell which one is wrong
+    const double lim2 = kBallConsistencyYd * kBallConsistencyYd;
+    double sx[kMaxReadsPerTagPerTick] = {}, sy[kMaxReadsPerTagPerTick] = {};
+    std::copy(ox, ox + k, sx);
+    std::copy(oy, oy + k, sy);
+    const double mx = median_of(sx, k), my = median_of(sy, k);
+    for (std::size_t j = 0; j < k; ++j) {
+        const double dx = ox[j] - mx, dy = oy[j] - my;
+        if (dx * dx + dy * dy > lim2) verdict[idx[j]] = ReadVerdict::kGated;
+    }
 }
 }  // namespace
 
@@ -183,6 +214,7 @@ FusedPlayer fuse_ball(const TagRead* reads, std::size_t n, const TrackFilter& tr
     double mx = 0, my = 0;
     if (!track.tracking()) pool_median(reads, n, nullptr, 0, true, 0.0, mx, my);
     gate_group(reads, n, 0.0, true, track, cfg, ball_read_gate_yd, kBallAcquireGateYd, mx, my, verdict);
+    if (track.tracking()) reject_inconsistent_ball_reads(reads, n, track, verdict);
     Mean mean;
     for (std::size_t i = 0; i < n; ++i)
         if (verdict[i] == ReadVerdict::kAccepted) mean.add(reads[i]);

@@ -9,7 +9,6 @@ namespace ghostedge {
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kRadToDeg = 180.0 / kPi;
 constexpr double kFieldLengthYd = 120.0;
@@ -197,12 +196,21 @@ void TrackFilter::update(const Measurement& m) noexcept {
 }
 
 bool TrackFilter::cap_speed() noexcept {
-    if (cfg_.is_ball) return false;
     const double s = std::hypot(px_[1], py_[1]);
     if (s <= cfg_.max_speed_yps) return false;
     const double k = cfg_.max_speed_yps / s;
     px_[1] *= k;
     py_[1] *= k;
+    if (cfg_.is_ball) {
+        // The acceleration that drove the ball past any real throw speed is what overshoots
+        // after a throw (a step in velocity): drop its component along the motion.
+        const double ux = px_[1] / cfg_.max_speed_yps, uy = py_[1] / cfg_.max_speed_yps;
+        const double along = px_[2] * ux + py_[2] * uy;
+        if (along > 0) {
+            px_[2] -= along * ux;
+            py_[2] -= along * uy;
+        }
+    }
     return true;
 }
 
@@ -345,7 +353,7 @@ FilterOutput TrackFilter::step(int64_t tick_time_us, const Measurement* m) noexc
         return out;
     }
     if (!smooth) predicted(tick_time_us, sx, sy);
-    if (!cfg_.is_ball) {
+    {
         const double s = std::hypot(sx[1], sy[1]);
         if (s > cfg_.max_speed_yps) {
             sx[1] *= cfg_.max_speed_yps / s;
@@ -355,7 +363,7 @@ FilterOutput TrackFilter::step(int64_t tick_time_us, const Measurement* m) noexc
     }
     out.x = sx[0];
     out.y = sy[0];
-    out.s = std::min(std::hypot(sx[1], sy[1]), cfg_.is_ball ? kInf : cfg_.max_speed_yps);
+    out.s = std::min(std::hypot(sx[1], sy[1]), cfg_.max_speed_yps);
     out.a = std::hypot(sx[2], sy[2]);
     out.dir = wrap_deg_360(std::atan2(sx[1], sy[1]) * kRadToDeg);
     if (has_o_) {

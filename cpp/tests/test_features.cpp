@@ -72,6 +72,21 @@ int main() {
     CHECK_NEAR(mir[index_of("tgt_rel_x")], 4.0, 1e-5);
     CHECK_NEAR(mir[index_of("def_y")], gf::kFieldWidth - 20.0, 1e-4);
 
+    // Ball tag lost at t: the pair is still scored, from the ball at t-1 and its velocity
+    // from t-2 -> t-1. Lost at every frame: the ball sits at the target, not moving.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double ball_lost_t[6] = {40, 25, 41, 25, nan, nan};
+    const gf::FrameView f_lost_t{xy, o, ball_lost_t, off, n, ctx};
+    CHECK(gf::build_pair_features(f_lost_t, defs, 1, recs, 1, {false, false}, out) == 1);
+    CHECK_NEAR(out[index_of("ball_vx")], 10.0, 1e-4);
+    CHECK_NEAR(out[index_of("ball_rel_x")], 41.0 - 51.0, 1e-5);  // defender at x = 51 at t
+    const double ball_lost[6] = {nan, nan, nan, nan, nan, nan};
+    const gf::FrameView f_lost{xy, o, ball_lost, off, n, ctx};
+    CHECK(gf::build_pair_features(f_lost, defs, 1, recs, 1, {false, false}, out) == 1);
+    CHECK_NEAR(out[index_of("ball_vx")], 0.0, 1e-9);
+    CHECK_NEAR(out[index_of("ball_to_tgt_dist")], 0.0, 1e-9);
+    CHECK_NEAR(out[index_of("ball_rel_x")], out[index_of("tgt_rel_x")], 1e-6);
+
     // A missing frame of the defender invalidates his rows.
     xy[(0 * n + 0) * 2 + 0] = std::numeric_limits<double>::quiet_NaN();
     CHECK(gf::build_pair_features(f, defs, 1, recs, 1, {false, false}, out) == 0);

@@ -256,7 +256,7 @@ def ingest_rows_to_frame(rows: np.ndarray, ingest_src: np.ndarray, roster_dst: n
     reads replaced the filter's ball."""
     xy_out.fill(np.nan)
     o_out.fill(np.nan)
-    np.take(rows[:3], ingest_src, axis=1, out=gather)
+    np.take(rows[:3], ingest_src, axis=1, out=gather, mode="clip")  # 'raise' buffers
     xy_out[roster_dst, 0] = gather[0]
     xy_out[roster_dst, 1] = gather[1]
     o_out[roster_dst] = gather[2]
@@ -384,7 +384,23 @@ class PassDetector:
     def __init__(self, config: EngineConfig, dt_s: float) -> None:
         self.config = config
         self.dt = dt_s
+        self._scratch_n = -1  # per-player scratch (distances, masks), sized on the first update
         self.reset()
+
+    def _scratch(self, n: int) -> None:
+        if n != self._scratch_n:
+            self._dist, self._dy, self._near = np.empty(n), np.empty(n), np.empty(n)
+            self._usable = np.empty(n, bool)
+            self._scratch_n = n
+
+    def _nearest_candidates(self, mask: np.ndarray | None) -> np.ndarray:
+        """Distances to the ball where finite (and ``mask``), +inf elsewhere (scratch array)."""
+        np.isfinite(self._dist, out=self._usable)
+        if mask is not None:
+            np.logical_and(self._usable, mask, out=self._usable)
+        self._near.fill(np.inf)
+        np.copyto(self._near, self._dist, where=self._usable)
+        return self._near
 
     def reset(self) -> None:
         self.phase = "pre_throw"
@@ -416,13 +432,18 @@ class PassDetector:
             return
         xy = xy_hist[-1]
         ball, prev = ball_hist[-1], ball_hist[-2]
-        if not (np.isfinite(ball).all() and np.isfinite(prev).all()):
+        if not all(math.isfinite(float(v)) for v in (ball[0], ball[1], prev[0], prev[1])):
             return
-        dist = np.hypot(xy[:, 0] - ball[0], xy[:, 1] - ball[1])
-        ball_vel = (ball - prev) / self.dt
-        speed = float(np.hypot(*ball_vel))
+        # distances into scratch arrays: the detector runs in the tick (no per-frame arrays)
+        self._scratch(xy.shape[0])
+        dist = self._dist
+        np.subtract(xy[:, 0], ball[0], out=dist)
+        np.subtract(xy[:, 1], ball[1], out=self._dy)
+        np.hypot(dist, self._dy, out=dist)
+        vx, vy = (float(ball[0]) - float(prev[0])) / self.dt, (float(ball[1]) - float(prev[1])) / self.dt
+        speed = math.hypot(vx, vy)
         if self.phase == "pre_throw":
-            near = np.where(passers & np.isfinite(dist), dist, np.inf)
+            near = self._nearest_candidates(passers)
             nearest = int(np.argmin(near)) if near.size else -1
             if nearest >= 0 and near[nearest] <= self.config.holder_distance_yd:
                 self.held_frames = self.held_frames + 1 if nearest == self.holder else 1
@@ -431,7 +452,8 @@ class PassDetector:
             if self.holder < 0 or self.held_frames < 2 or n_valid < 3:
                 return
             holder_now = float(dist[self.holder])
-            before = float(np.hypot(*(prev - xy[self.holder])))
+            before = math.hypot(float(prev[0]) - float(xy[self.holder, 0]),
+                                float(prev[1]) - float(xy[self.holder, 1]))
             if (holder_now > self.config.release_distance_yd and speed > self.config.release_speed_yps
                     and holder_now > before):
                 self.phase, self.release_source = "in_air", "ball"
@@ -444,14 +466,15 @@ class PassDetector:
             # Caught (or batted): the ball is at a player other than the passer and moves like
             # him; a pass flying over a player keeps its own, much faster velocity. On the
             # ground: it has been (nearly) still for two frames.
-            near = np.where(np.isfinite(dist), dist, np.inf)
+            near = self._nearest_candidates(None)
             if self.holder >= 0:
                 near[self.holder] = np.inf
             at = int(np.argmin(near))
             at_player = near[at] <= self.config.arrival_distance_yd
             stopped = speed < self.config.ball_stopped_speed_yps
-            moves_with = at_player and float(np.hypot(*(ball_vel - (xy[at] - xy_hist[-2, at]) / self.dt))) \
-                <= self.config.arrival_relative_speed_yps
+            moves_with = at_player and math.hypot(
+                vx - (float(xy[at, 0]) - float(xy_hist[-2, at, 0])) / self.dt,
+                vy - (float(xy[at, 1]) - float(xy_hist[-2, at, 1])) / self.dt) <= self.config.arrival_relative_speed_yps
             if moves_with:  # at a player and moving like him: caught this frame
                 self.phase, self.arrival_frame = "arrived", frame_id
             elif stopped and self.was_stopped:  # on the ground since the previous frame
@@ -631,10 +654,15 @@ class Engine:
         self._receivers = roster.receivers()
         self._passers = roster.passers()
         d, r, h = max(1, self._defenders.size), max(1, self._receivers.size), self.config.horizon
-        self._hist_xy = np.full((_HISTORY, n, 2), np.nan)
-        self._hist_o = np.full((_HISTORY, n), np.nan)
-        self._hist_ball = np.full((_HISTORY, 2), np.nan)
+        self._ring_xy = np.full((2 * _HISTORY, n, 2), np.nan)
+        self._ring_o = np.full((2 * _HISTORY, n), np.nan)
+        self._ring_ball = np.full((2 * _HISTORY, 2), np.nan)
+        self._windows = [(self._ring_xy[h + 1:h + 1 + _HISTORY], self._ring_o[h + 1:h + 1 + _HISTORY],
+                          self._ring_ball[h + 1:h + 1 + _HISTORY]) for h in range(_HISTORY)]
+        self._ring_head = 0
+        self._hist_xy, self._hist_o, self._hist_ball = self._windows[0]
         self._hist_valid = 0
+        self._bad_scratch = (np.zeros((n, 2), bool), np.zeros((n, 2), bool), np.zeros(n, bool))
         self._frame_counter = 0
         self._last_frame_id = -1
         self._last_tick_monotonic = 0.0
@@ -667,8 +695,10 @@ class Engine:
             slot = np.array([self._slot_of_nfl.get(int(v), -1) for v in ids], dtype=np.int64)
             self._ingest_src = np.flatnonzero(slot >= 0)  # ingest slots the roster knows
             self._ingest_dst = slot[self._ingest_src]  # their roster slots
-            self._ingest_rows = {k: np.full((1, self._ingest_slots + 1), np.nan)
-                                 for k in ("x", "y", "o", "raw_x", "raw_y")}
+            self._ingest_rows = np.full((len(INGEST_ROW_FIELDS), self._ingest_slots + 1), np.nan)
+            # tick_into writes row 0 of each [1, n + 1] array: views of one [5, n + 1] block
+            self._ingest_out = {k: self._ingest_rows[i:i + 1] for i, k in enumerate(INGEST_ROW_FIELDS)}
+            self._ingest_gather = np.empty((3, self._ingest_src.size))
 
     def _warm_up(self) -> None:
         if self._model is None or self.config.warmup_runs <= 0:
@@ -736,10 +766,14 @@ class Engine:
             n = self._roster.n_players
             if xy.shape != (n, 2):
                 raise ValueError(f"xy must be [{n}, 2] (roster slots), got {list(xy.shape)}")
-            self._shift_history()
-            self._hist_xy[-1] = xy
-            self._hist_o[-1] = np.nan if o is None else o
-            self._hist_ball[-1] = np.nan if ball_xy is None else ball_xy
+            self._advance_history()
+            try:
+                self._hist_xy[-1] = xy
+                self._hist_o[-1] = np.nan if o is None else o
+                self._hist_ball[-1] = np.nan if ball_xy is None else ball_xy
+                self._drop_bad_values()
+            finally:  # keep the ring's twin rows equal whatever happened
+                self._commit_history()
             return self._after_frame(int(time_us), frame_id, t0, float("nan"))
         except Exception as exc:
             self._count("errors_push_frame")
@@ -755,26 +789,16 @@ class Engine:
             if self._pipeline is None:
                 raise RuntimeError("tick(): the roster has no tag registry (use push_frame)")
             t0 = time.perf_counter()
-            rows = self._ingest_rows
-            self._pipeline.tick_into(int(time_us), rows, 0)  # into preallocated rows: no allocation
-            self._shift_history()
-            ns, src, dst = self._ingest_slots, self._ingest_src, self._ingest_dst
-            self._hist_xy[-1] = np.nan
-            self._hist_o[-1] = np.nan
-            # lost / never-seen players are NaN in the pipeline's output already
-            self._hist_xy[-1, dst, 0] = rows["x"][0, src]
-            self._hist_xy[-1, dst, 1] = rows["y"][0, src]
-            self._hist_o[-1, dst] = rows["o"][0, src]
-            # The ball: the filter's estimate, unless it has drifted more than
-            # ball_max_filter_gap_yd from this tick's fused reads (a filter that lost a ball
-            # after a throw); the reads lag ~half a frame of flight but never diverge.
-            bx, by = rows["x"][0, ns], rows["y"][0, ns]
-            rx, ry = rows["raw_x"][0, ns], rows["raw_y"][0, ns]
-            if np.isfinite(rx) and not (math.hypot(bx - rx, by - ry) <= self.config.ball_max_filter_gap_yd):
-                bx, by = rx, ry
-                self._counters["ball_filter_overrides"] += 1
-            self._hist_ball[-1, 0] = bx
-            self._hist_ball[-1, 1] = by
+            # into preallocated rows: no allocation
+            self._pipeline.tick_into(int(time_us), self._ingest_out, 0)
+            self._advance_history()
+            try:
+                if ingest_rows_to_frame(self._ingest_rows, self._ingest_src, self._ingest_dst,
+                                        self._ingest_gather, self._hist_xy[-1], self._hist_o[-1],
+                                        self._hist_ball[-1], self.config.ball_max_filter_gap_yd):
+                    self._counters["ball_filter_overrides"] += 1
+            finally:  # keep the ring's twin rows equal whatever happened
+                self._commit_history()
             ingest_ms = (time.perf_counter() - t0) * 1e3
             return self._after_frame(int(time_us), frame_id, t0, ingest_ms)
         except Exception as exc:
@@ -880,11 +904,46 @@ class Engine:
             log.error(msg)
         self._last_error = msg
 
-    def _shift_history(self) -> None:
-        self._hist_xy[:-1] = self._hist_xy[1:]
-        self._hist_o[:-1] = self._hist_o[1:]
-        self._hist_ball[:-1] = self._hist_ball[1:]
+    # History: a ring of _HISTORY frames stored twice (rows i and i + _HISTORY), so that the
+    # latest _HISTORY frames, oldest first, are always one contiguous slice: a new frame moves
+    # the start of the window (views made once in _allocate) instead of copying the history.
+    def _advance_history(self) -> None:
+        """Make the window end at a fresh row for the new frame (write it, then commit)."""
+        self._ring_head = (self._ring_head + 1) % _HISTORY
+        self._hist_xy, self._hist_o, self._hist_ball = self._windows[self._ring_head]
         self._hist_valid = min(self._hist_valid + 1, _HISTORY)
+
+    def _commit_history(self) -> None:
+        """Copy the new frame (row head + _HISTORY) to its twin row (head)."""
+        h = self._ring_head
+        np.copyto(self._ring_xy[h], self._ring_xy[h + _HISTORY])
+        np.copyto(self._ring_o[h], self._ring_o[h + _HISTORY])
+        np.copyto(self._ring_ball[h], self._ring_ball[h + _HISTORY])
+
+    def _drop_bad_values(self) -> None:
+        """push_frame input: a position with an infinite coordinate, or with one coordinate NaN
+        and the other not, and an infinite orientation are bad values, not a missing player
+        (NaN in both): counted (``frames_bad_values``, ``players_bad_values``) and made
+        missing. Ball likewise. No allocation on a clean frame."""
+        xy, o, ball = self._hist_xy[-1], self._hist_o[-1], self._hist_ball[-1]
+        inf_xy, nan_xy, inf_o = self._bad_scratch
+        np.isinf(xy, out=inf_xy)
+        np.isnan(xy, out=nan_xy)
+        np.isinf(o, out=inf_o)
+        bad = inf_xy.any() or inf_o.any() or bool(np.not_equal(nan_xy[:, 0], nan_xy[:, 1]).any())
+        ball_bad = (math.isinf(ball[0]) or math.isinf(ball[1])
+                    or math.isnan(ball[0]) != math.isnan(ball[1]))
+        if not (bad or ball_bad):
+            return
+        players = inf_xy.any(axis=1) | (nan_xy[:, 0] != nan_xy[:, 1]) | inf_o
+        xy[players] = np.nan
+        o[players] = np.nan
+        if ball_bad:
+            ball[:] = np.nan
+        self._counters["frames_bad_values"] += 1
+        self._counters["players_bad_values"] += int(players.sum())
+        self._error(f"push_frame: {int(players.sum())} player(s){' and the ball' if ball_bad else ''} "
+                    "with infinite or half-missing coordinates (treated as missing)")
 
     def _frame_id_for(self, time_us: int, frame_id: int | None) -> int:
         r = self._roster

@@ -210,11 +210,13 @@ def corrupt_model_file(path, rng: np.random.Generator, size: int = 4096) -> None
 
 
 def poison_frame(xy: np.ndarray, rng: np.random.Generator, n_players: int = 2) -> tuple[np.ndarray, int]:
-    """A copy of an [N, 2] frame with NaN, +Inf or -Inf in some players' coordinates.
-    Returns (frame, number of players poisoned)."""
+    """A copy of an [N, 2] frame with NaN, +Inf or -Inf in one coordinate of some present
+    players (finite x and y: a NaN pair means a missing player, so poisoning one would inject
+    nothing). Returns (frame, number of players poisoned)."""
     out = np.array(xy, dtype=np.float64, copy=True)
-    k = min(n_players, out.shape[0])
-    slots = rng.choice(out.shape[0], size=k, replace=False)
+    present = np.flatnonzero(np.isfinite(out).all(axis=1))
+    k = min(n_players, present.size)
+    slots = rng.choice(present, size=k, replace=False)
     values = np.array([np.nan, np.inf, -np.inf])
     out[slots, rng.integers(0, 2, k)] = values[rng.integers(0, 3, k)]
     return out, k

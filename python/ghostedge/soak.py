@@ -28,6 +28,7 @@ import numpy as np
 
 from . import faults as fl
 from .data import FIELD_WIDTH_YD, Play
+from .engine import INGEST_ROW_FIELDS, ingest_rows_to_frame
 
 FRAME_US = 100_000  # 10 Hz
 # The host closes the frame at t once the reads up to t + the pipeline's delay have arrived, plus
@@ -65,6 +66,8 @@ class _Episode:
     clean_before: dict = field(default_factory=dict)
     stale_clean: list = field(default_factory=list)
     stale_slow: list = field(default_factory=list)
+    poisoned_frames: int = 0  # nan_inf_frame: frames and players given bad values
+    poisoned_players: int = 0
 
 
 def _rss_mb() -> float:
@@ -215,6 +218,14 @@ class _Soak:
         self._call(engine.set_roster, roster)
         slot_of = {int(v): i for i, v in enumerate(play.nfl_ids)}
         ingest_to_roster = np.array([slot_of.get(int(v), -1) for v in reference.nfl_ids])
+        # The clean frames are made from the reference pipeline's output exactly as the engine
+        # makes its own (ingest_rows_to_frame: same slots, same ball rule).
+        ref_src = np.flatnonzero(ingest_to_roster >= 0)
+        ref_dst = ingest_to_roster[ref_src]
+        ref_rows = np.full((len(INGEST_ROW_FIELDS), reference.n_players + 1), np.nan)
+        ref_out = {k: ref_rows[j:j + 1] for j, k in enumerate(INGEST_ROW_FIELDS)}
+        ref_gather = np.empty((3, ref_src.size))
+        max_gap = self.engine.config.ball_max_filter_gap_yd
         hist = np.full((3, play.n_players, 2), np.nan)
         hist_o = np.full((3, play.n_players), np.nan)
         hist_ball = np.full((3, 2), np.nan)
@@ -247,20 +258,18 @@ class _Soak:
             # The clean reference on the same packets, minus the fault.
             for chunk in clean[i]:
                 reference.push(chunk)
-            frame = reference.tick(t)
+            reference.tick_into(t, ref_out, 0)
             hist[:-1], hist_o[:-1], hist_ball[:-1] = hist[1:], hist_o[1:], hist_ball[1:]
-            hist[-1], hist_o[-1] = np.nan, np.nan
-            ok = (ingest_to_roster >= 0) & frame.has_estimate()
-            hist[-1, ingest_to_roster[ok], 0] = frame.x[ok]
-            hist[-1, ingest_to_roster[ok], 1] = frame.y[ok]
-            hist_o[-1, ingest_to_roster[ok]] = frame.o[ok]
-            hist_ball[-1] = (frame.ball_x, frame.ball_y)
+            ingest_rows_to_frame(ref_rows, ref_src, ref_dst, ref_gather, hist[-1], hist_o[-1],
+                                 hist_ball[-1], max_gap)
 
             poison = episode is not None and episode.event.kind == "nan_inf_frame" and \
                 episode.start <= i <= episode.end
             t0 = time.perf_counter()
             if poison:
-                xy, _ = fl.poison_frame(hist[-1], self.rng)
+                xy, hit = fl.poison_frame(hist[-1], self.rng)
+                episode.poisoned_frames += int(hit > 0)
+                episode.poisoned_players += hit
                 result = self._call(engine.push_frame, t, xy, hist_o[-1], hist_ball[-1])
             else:
                 result = self._call(engine.tick, t)
@@ -277,7 +286,7 @@ class _Soak:
                 self.slow_model.slow = False
             if i in checks and np.isfinite(hist).all(axis=(0, 2)).any():
                 checked = checks[i]
-                err = self._ghost_difference(roster, hist, hist_o, hist_ball,
+                err = self._ghost_difference(roster, t, hist, hist_o, hist_ball,
                                              None if checked is None else checked.exclude_nfl)
                 if checked is None:
                     if err is not None:
@@ -289,14 +298,21 @@ class _Soak:
             self._episode_end(episode, reference)
         return episode is not None
 
-    def _ghost_difference(self, roster, hist, hist_o, hist_ball, exclude_nfl) -> float | None:
+    def _ghost_difference(self, roster, time_us, hist, hist_o, hist_ball, exclude_nfl) -> float | None:
         """Mean distance (yd) between the engine's ghosts for this frame and the ghosts of the
         clean run's last three frames, over the defender/receiver pairs both have. The model
-        is called exactly as the engine last called it (same context and options)."""
+        is called exactly as the engine last called it (same context and options).
+
+        Deterministic: the worker is flushed first, so the engine's result is the one for this
+        very frame (checked by its time; latest-wins skipping cannot pick another), and both
+        sides' inputs are built by the same code (``ingest_rows_to_frame``). A result for
+        another frame is an infinite difference, never a pass."""
         if not self.engine.flush(timeout_s=30.0):
-            return None
+            return float("inf")
         res = self.engine.latest()
-        if res is None or not res.ok or res.mean.size == 0 or self.slow_model.last_call is None:
+        if res is None or res.time_us != time_us:
+            return float("inf")
+        if not res.ok or res.mean.size == 0 or self.slow_model.last_call is None:
             return None
         args, kwargs = self.slow_model.last_call
         seen = np.isfinite(hist).all(axis=(0, 2))
@@ -314,7 +330,12 @@ class _Soak:
                 if exclude_nfl in (int(d_id), int(r_id)):
                     continue
                 other = ref.get((int(d_id), int(r_id)))
-                if other is not None:
+                if other is None:
+                    continue
+                mine_ok, other_ok = np.isfinite(res.mean[i, j]).all(), np.isfinite(other).all()
+                if mine_ok != other_ok:  # one side could score the pair, the other not
+                    diffs.append(float("inf"))
+                elif mine_ok:  # (neither: the model leaves the pair unscored on both, e.g. no ball)
                     diffs.append(np.linalg.norm(res.mean[i, j] - other, axis=-1).mean())
         return float(np.mean(diffs)) if diffs else None
 
@@ -372,8 +393,8 @@ class _Soak:
             for f in range(s, e + 1):
                 chunks[f] = []
             ev.injected = lost
-            # Nothing counts a missing packet; the players go held, then lost.
-            ev.expected = {"player_ticks_held_or_lost": [">=", duration]}
+            # The decoder counts the sequence numbers it never received.
+            ev.expected = {"decode_packets_missing": ["==", lost]}
         elif kind in ("clock_jump_forward", "clock_jump_backward"):
             delta = CLOCK_JUMP_US if kind == "clock_jump_forward" else -CLOCK_JUMP_US
             reads = 0
@@ -381,8 +402,8 @@ class _Soak:
                 reads += sum((len(p) - 32) // 24 for p in chunks[f])
                 chunks[f] = [fl.shift_clock(p, delta) for p in chunks[f]]
             ev.injected = reads
-            ev.expected = ({"reads_late": ["==", reads]} if delta < 0 else
-                           {"player_ticks_held_or_lost": [">=", duration]})
+            # 5 s behind: late for their tick; 5 s ahead: beyond the pipeline's lead limit.
+            ev.expected = {"reads_late" if delta < 0 else "reads_early": ["==", reads]}
         elif kind in ("tag_dies", "player_leaves_field"):
             # A player on the field for the rest of the play (slots follow play.nfl_ids); the one
             # who walks off is the one nearest a sideline, so that he is gone before the play ends.
@@ -485,11 +506,14 @@ class _Soak:
             observed["fresh_while_normal"] = float(1 - np.mean(ep.stale_clean)) if ep.stale_clean else 0.0
             observed["slow_calls"] = self.slow_model.slow_calls
         if ev.kind == "nan_inf_frame":
-            observed.update({k: v for k, v in eng.items() if v and k.startswith("errors_")})
-            # A counter of non-finite input would be named for it; none is offered.
-            candidates = [k for k in after if "finite" in k or "nan" in k]
-            ev.expected = {k: [">=", ev.injected] for k in candidates}
-            observed.update({k: eng.get(k, 0) for k in candidates})
+            # Every poisoned frame and player counted, nothing else (the ticks around them
+            # are clean), and no error counter moved.
+            ev.injected = ep.poisoned_frames
+            ev.expected = {"frames_bad_values": ["==", ep.poisoned_frames],
+                           "players_bad_values": ["==", ep.poisoned_players], "errors": ["==", 0]}
+            observed["frames_bad_values"] = eng.get("frames_bad_values", 0)
+            observed["players_bad_values"] = eng.get("players_bad_values", 0)
+            observed["errors"] = sum(v for k, v in eng.items() if k.startswith("errors_"))
         ev.observed = observed
         ev.counted = bool(ev.expected) and all(
             (observed.get(k, 0) == v) if op == "==" else (observed.get(k, 0) >= v)

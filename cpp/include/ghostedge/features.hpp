@@ -61,8 +61,11 @@ struct Orientation {
 
 // Fills out[(i * n_receivers + j) * kNumFeatures + k] for defender i and receiver j (indices
 // into the player axis). A pair whose defender or receiver lacks any of the three frames, whose
-// indices are out of range, whose defender is the receiver, or whose ball is missing gets a row
-// of NaN. Returns the number of valid rows. Never allocates, never throws.
+// indices are out of range, or whose defender is the receiver gets a row of NaN. A missing ball
+// does not void a pair: its features use the latest known ball position of t-2..t (velocity
+// from the latest two consecutive known frames, else zero), or, with no ball at all, the
+// target receiver's position and zero velocity. Returns the number of valid rows. Never
+// allocates, never throws.
 std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* defenders,
                                  std::int64_t n_defenders, const std::int64_t* receivers,
                                  std::int64_t n_receivers, Orientation orient, float* out) noexcept;

@@ -22,8 +22,8 @@ enum FrameFlag : uint16_t {
 };
 
 struct FilterConfig {
-    bool is_ball = false;            // ball: no speed limit, no field limit
-    double max_speed_yps = 12.5;     // players: estimates never exceed it; jumps beyond it rejected
+    bool is_ball = false;            // ball: no field limit, no jump test
+    double max_speed_yps = 12.5;     // estimates never exceed it; (players) jumps beyond it rejected
     double jerk_psd = 25.0;          // process noise: white jerk, yd^2/s^5
     double orientation_rate_psd = 2.0e5;  // white angular acceleration, deg^2/s^3
     double gate_floor_yd = 0.75;     // fused position always accepted within this of the prediction
@@ -34,13 +34,16 @@ struct FilterConfig {
     double field_margin_yd = 10.0;   // players beyond field + margin are rejected
 };
 
-// The ball: no speed or field limit; throws, catches and kicks are near-instant accelerations,
-// hence a much larger process noise and a wider gate.
+// The ball: no field limit and no jump test; throws, catches and kicks are near-instant
+// changes of velocity, hence a much larger process noise and a wider gate. Its speed is capped
+// at 35 yd/s (the hardest throws and kicks reach ~30) so that the acceleration built up while
+// following a throw cannot carry the track past it. See docs/filtering.md.
 inline FilterConfig ball_filter_config() {
     FilterConfig c;
     c.is_ball = true;
-    c.jerk_psd = 5000;
-    c.gate_floor_yd = 3.0;
+    c.max_speed_yps = 1e9;
+    c.jerk_psd = 5000.0;
+    c.gate_floor_yd = 1.5;
     return c;
 }
 

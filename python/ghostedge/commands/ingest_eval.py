@@ -43,7 +43,7 @@ class _Totals:
                       outliers_injected=0, outliers_rejected=0, false_rejections=0,
                       ball_outliers_injected=0, ball_outliers_rejected=0, packets=0,
                       packets_generated=0, packets_rejected=0, reads_late=0, track_resets=0,
-                      ball_flight_frames=0, ball_flight_missing=0)
+                      ball_flight_frames=0, ball_flight_missing=0, ball_false_rejections=0)
         self.sq = dict(pos=0.0, raw=0.0, speed=0.0, ball=0.0)
         self.pos_err, self.dir_err, self.o_err, self.ball_err = [], [], [], []
         self.max_speed = 0.0
@@ -79,6 +79,7 @@ class _Totals:
                                  "ball_reads", "ball_outliers_injected", "ball_outliers_rejected")},
             "ball_outlier_rejection_rate": (n["ball_outliers_rejected"] / n["ball_outliers_injected"]
                                             if n["ball_outliers_injected"] else float("nan")),
+            "ball_false_rejections": n["ball_false_rejections"],
             # Ball in flight (pass_forward .. pass_arrived, see _flight_frames).
             "ball_flight_frames": n["ball_flight_frames"],
             "ball_flight_missing": n["ball_flight_missing"],
@@ -197,6 +198,7 @@ def evaluate_play(play, sim_config, seed: int, totals: _Totals, pipeline_kwargs=
     n["false_rejections"] += int((player & ~sim.read_is_outlier & is_rej).sum())
     n["ball_outliers_injected"] += int(out_b.sum())
     n["ball_outliers_rejected"] += int((out_b & is_rej).sum())
+    n["ball_false_rejections"] += int((delivered & sim.read_is_ball & ~sim.read_is_outlier & is_rej).sum())
 
     c = pipe.counters()
     n["packets"] += len(sim.packets)

@@ -38,10 +38,24 @@ def run(args) -> int:
                                  seed=args.seed, data=args.data, model_path=args.model,
                                  predictor=args.predictor))
     if args.json:
-        print(json.dumps(report))
+        print(json.dumps(_strict_json(report), allow_nan=False))
     else:
         for key, value in report.items():
             print(f"{key}: {value}")
     healthy = (report["exceptions"] == 0 and report["frames_answered"] == report["frames"]
                and report["faults_counted"] == report["faults_injected"])
     return 0 if healthy else 1
+
+
+def _strict_json(value):
+    """Non-finite floats (an infinite ghost difference: a comparison that could not be made)
+    as the strings "inf" / "nan": plain JSON has no Infinity or NaN."""
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict_json(v) for v in value]
+    return value

@@ -46,6 +46,7 @@ def export_onnx(net: torch.nn.Module, feature_names: list[str], path: str | Path
         "horizon": str(H_MAX),
         "frame_dt_s": str(DT_S),
         "max_speed_yps": str(MAX_SPEED_YPS),
+        **({"network": json.dumps(net.export_config())} if hasattr(net, "export_config") else {}),
         **{k: str(v) for k, v in (extra or {}).items()},
     }
     del model.metadata_props[:]

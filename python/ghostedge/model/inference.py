@@ -68,6 +68,21 @@ def choose_providers(requested: list[str] | None = None) -> list[str]:
     return chosen + ["CPUExecutionProvider"]
 
 
+def session_options(threads: int = 1):
+    """ONNX Runtime options for the per-frame calls. One frame is a tiny batch (~35 rows): a
+    second thread costs more than it saves (measured: ``python -m ghostedge.model.latency``),
+    and the graph is a chain, so it runs sequentially with every graph optimisation on."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3
+    return opts
+
+
 class GhostModel:
     """An ONNX Runtime session of the ghost model plus the feature/coordinate plumbing."""
 
@@ -77,10 +92,7 @@ class GhostModel:
         self.path = Path(path) if path is not None else default_model_path()
         if not self.path.is_file():
             raise FileNotFoundError(f"ghost model not found: {self.path}")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1  # tiny batches: threads cost more than they save
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
+        opts = session_options()
         try:
             self.session = ort.InferenceSession(str(self.path), sess_options=opts, providers=choose_providers(providers))
         except Exception as exc:  # onnxruntime raises several types for unreadable files

@@ -11,7 +11,7 @@ in the model frame.
 Latency (ONNX Runtime on a small CPU is dominated by the number of ops, not the FLOPs): the
 members' weights are stacked ([M, in, out]), so each layer is one batched matmul for the whole
 ensemble, and the test-time mirror is done by doubling the batch rather than by a second copy
-of the graph.
+of the graph (optional: ``test_time_mirror``).
 
 Momentum: the residual is bounded per axis by RESIDUAL_ACCEL_YPS2 * tau^2 / 2 (+ a noise floor),
 i.e. the ghost may leave the physics prior only as fast as a bounded acceleration allows. A
@@ -69,8 +69,11 @@ class GhostNet(nn.Module):
                  n_members: int = 3, hidden: int = 128, dropout: float = 0.1, horizon: int = H_MAX):
         super().__init__()
         n_in = int(feature_mean.shape[0])
-        self.horizon = horizon
-        self.n_members = n_members
+        self.horizon, self.n_members, self.hidden = horizon, n_members, hidden
+        # What rebuilds this network from an exported file (stored in the ONNX metadata).
+        self.config = {"feature_mean": [float(v) for v in feature_mean], "feature_std": [float(v) for v in feature_std],
+                       "kinematic_index": [int(i) for i in kinematic_index], "n_members": n_members,
+                       "hidden": hidden, "horizon": horizon}
         mean = torch.as_tensor(feature_mean, dtype=torch.float32)
         inv_std = 1.0 / torch.as_tensor(feature_std, dtype=torch.float32)
         scale = torch.as_tensor(mirror_scale, dtype=torch.float32)
@@ -79,56 +82,117 @@ class GhostNet(nn.Module):
         # 1 = mirrored in y) in one Mul + Add.
         self.register_buffer("view_scale", torch.stack([inv_std, scale * inv_std])[None])  # [1, 2, F]
         self.register_buffer("view_shift", torch.stack([-mean * inv_std, (shift - mean) * inv_std])[None])
-        self.register_buffer("kinematic_index", torch.as_tensor(kinematic_index, dtype=torch.long))
-        # Mirrored predictions flip back by negating the y residual; the sigma channels keep sign.
-        self.register_buffer("view_flip", torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, -1.0, 1.0, 1.0]])[None, None, :, None, :])  # [1, 1, V, 1, 4]
+        # Flat per-output constants ([.., H*2], frame-major, axis-minor) keep every broadcast
+        # contiguous (ORT is slow broadcasting over a trailing axis of 2).
         tau = torch.arange(1, horizon + 1, dtype=torch.float32) * DT_S
         T = DAMPING_T_S
-        self.register_buffer("tau", tau[:, None])  # [H, 1] seconds
-        self.register_buffer("accel_shape", (T * (tau - T * (1 - torch.exp(-tau / T))))[:, None])
-        self.register_buffer("residual_bound", (0.5 * RESIDUAL_ACCEL_YPS2 * tau * tau + RESIDUAL_FLOOR_YD)[:, None])
-        self.register_buffer("temperature", torch.ones(horizon, 1))  # sigma calibration
+        accel_shape = T * (tau - T * (1 - torch.exp(-tau / T)))
+        tau2 = tau.repeat_interleave(2)
+        # The prior v tau + a shape(tau) as one matmul of the raw features.
+        prior = torch.zeros(n_in, horizon * 2)
+        vx, vy, ax, ay = kinematic_index
+        prior[vx, 0::2], prior[vy, 1::2] = tau, tau
+        prior[ax, 0::2], prior[ay, 1::2] = accel_shape, accel_shape
+        self.register_buffer("prior_matrix", prior)
+        bound = 0.5 * RESIDUAL_ACCEL_YPS2 * tau2 * tau2 + RESIDUAL_FLOOR_YD
+        flip = torch.tensor([1.0, -1.0]).repeat(horizon)  # mirrored views flip y back
+        self.register_buffer("residual_bound", torch.stack([bound, bound * flip])[:, None, None, :])  # [V, 1, 1, H*2]
+        self.register_buffer("residual_gain", tau2 / bound)
+        self.register_buffer("tau_flat", tau2)
+        diff, pair_sum, cumsum = _path_matrices(horizon)
+        self.register_buffer("step_diff", diff)
+        self.register_buffer("pair_sum", pair_sum)
+        self.register_buffer("pair_spread", pair_sum.T.contiguous())
+        self.register_buffer("step_cumsum", cumsum)
+        self.register_buffer("temperature", torch.ones(horizon, 1))  # sigma calibration, set by training
         self.layer1 = nn.Linear(n_in, n_members * hidden)  # all members share the input: one Gemm
         self.layer2 = StackedLinear(n_members, hidden, hidden)
-        self.layer3 = StackedLinear(n_members, hidden, horizon * 4)
-        self.hidden = hidden
+        self.layer3 = StackedLinear(n_members, hidden, horizon * 4)  # [residual H*2 | log-sigma H*2]
         self.dropout = nn.Dropout(dropout)
+        # forward() may also run the y-mirrored view (2x the batch). Off by default: on the
+        # held-out games it bought 0.2 % ADE for twice the inference cost (models/MODEL_CARD.md).
+        self.test_time_mirror = False
 
-    def prior(self, x: torch.Tensor) -> torch.Tensor:
-        kin = x[:, self.kinematic_index]  # vx, vy, ax, ay (raw)
-        v, a = kin[:, None, :2], kin[:, None, 2:]
-        return v * self.tau + a * self.accel_shape
+    def export_config(self) -> dict:
+        return {**self.config, "temperature": [float(v) for v in self.temperature.flatten()],
+                "test_time_mirror": bool(self.test_time_mirror)}
 
-    def _raw(self, x: torch.Tensor, views: int) -> torch.Tensor:
-        """Member outputs [M, B, V, H, 4] (residual x, y; sigma x, y, pre-activation) for the
-        first ``views`` views of x (1: as is, 2: also mirrored in y, already flipped back)."""
+    @classmethod
+    def from_onnx(cls, path) -> "GhostNet":
+        """The eager PyTorch network of an exported ghost model (weights from the initializers,
+        the rest from the metadata), in eval mode. For comparisons (benchmarks), not training."""
+        import json
+
+        import onnx
+        from onnx import numpy_helper
+
+        from .features import mirror_affine
+
+        proto = onnx.load(str(path))
+        meta = {p.key: p.value for p in proto.metadata_props}
+        if "network" not in meta:
+            raise ValueError(f"{path}: no 'network' metadata (exported by an older ghostedge)")
+        cfg = json.loads(meta["network"])
+        names = json.loads(meta["feature_names"])
+        net = cls(np.asarray(cfg["feature_mean"]), np.asarray(cfg["feature_std"]), cfg["kinematic_index"],
+                  *mirror_affine(names), n_members=cfg["n_members"], hidden=cfg["hidden"], dropout=0.0,
+                  horizon=cfg["horizon"])
+        net.test_time_mirror = cfg["test_time_mirror"]
+        inits = {i.name: numpy_helper.to_array(i) for i in proto.graph.initializer}
+        with torch.no_grad():
+            net.temperature.copy_(torch.as_tensor(cfg["temperature"], dtype=torch.float32)[:, None])
+            for name, param in net.named_parameters():
+                if name not in inits or tuple(inits[name].shape) != tuple(param.shape):
+                    raise ValueError(f"{path}: parameter {name} not found with shape {tuple(param.shape)}")
+                param.copy_(torch.from_numpy(inits[name].copy()))
+        return net.eval()
+
+    def _members(self, x: torch.Tensor, views: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per view v (0: as is, 1: mirrored in y, flipped back) and member m: bounded residual
+        over the prior and sigma, flat [V, M, B, H*2] each."""
         b = x.shape[0]
         z = x[:, None, :] * self.view_scale[:, :views] + self.view_shift[:, :views]  # [B, V, F]
-        z = torch.clamp(z, -8.0, 8.0).reshape(b * views, -1)
-        h = self.dropout(nn.functional.gelu(self.layer1(z)))  # [B*V, M*H]
-        h = h.reshape(b * views, self.n_members, self.hidden).transpose(0, 1)  # [M, B*V, H]
+        z = torch.clamp(z, -8.0, 8.0).transpose(0, 1).reshape(views * b, -1)  # view-major rows
+        h = self.dropout(nn.functional.gelu(self.layer1(z)))  # [V*B, M*H]
+        h = h.reshape(views * b, self.n_members, self.hidden).transpose(0, 1)  # [M, V*B, H]
         h = self.dropout(nn.functional.gelu(self.layer2(h)))
-        out = self.layer3(h).reshape(self.n_members, b, views, self.horizon, 4)
-        return out * self.view_flip[:, :, :views]
+        out = self.layer3(h).reshape(self.n_members, views, b, self.horizon * 4).transpose(0, 1)
+        n = self.horizon * 2
+        # bound * tanh(raw * tau / bound): raw * tau (a residual velocity, as unbounded) while
+        # small, never past the bound.
+        residual = torch.tanh(out[..., :n] * self.residual_gain) * self.residual_bound[:views]
+        sigma = torch.exp(torch.clamp(out[..., n:], -12.0, 6.0)) * self.tau_flat + SIGMA_FLOOR_YD
+        return residual, sigma
 
-    def _mu_sigma(self, raw: torch.Tensor, prior: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mu = prior + self.residual_bound * torch.tanh(raw[..., :2])
-        sigma = nn.functional.softplus(raw[..., 2:]) * self.tau + SIGMA_FLOOR_YD
-        return mu, sigma
+    def prior(self, x: torch.Tensor) -> torch.Tensor:
+        """Damped-acceleration prior, flat [B, H*2], from the raw kinematic features."""
+        return x @ self.prior_matrix
 
     def member_outputs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Uncalibrated, unlimited mean and sigma per member: [M, B, H, 2] each (training)."""
-        mu, sigma = self._mu_sigma(self._raw(x, 1)[:, :, 0], self.prior(x))
-        return mu, sigma
+        residual, sigma = self._members(x, 1)
+        shape = (self.n_members, x.shape[0], self.horizon, 2)
+        return (self.prior(x) + residual[0]).reshape(shape), sigma[0].reshape(shape)
+
+    def limit_speed(self, path: torch.Tensor) -> torch.Tensor:
+        """Scale each step of a flat displacement path [B, H*2] (from 0) to at most MAX_STEP_YD."""
+        steps = path @ self.step_diff
+        length = torch.sqrt((steps * steps) @ self.pair_sum + 1e-12)  # [B, H]
+        scale = torch.clamp(MAX_STEP_YD / length, max=1.0) @ self.pair_spread
+        return (steps * scale) @ self.step_cumsum
 
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # Test-time mirror averaging: every member also sees the play mirrored in y (the batch
-        # doubled), its prediction flipped back; all 2M predictions form one mixture.
-        mu, sigma = self._mu_sigma(self._raw(features, 2), self.prior(features)[None, :, None])
-        mean = mu.mean((0, 2))
-        var = (sigma * sigma + mu * mu).mean((0, 2)) - mean * mean  # mixture of the members
-        sigma_out = torch.sqrt(torch.clamp(var, min=SIGMA_FLOOR_YD**2)) * self.temperature
-        return limit_speed(mean), sigma_out
+        # doubled), its prediction flipped back; all 2M predictions form one mixture. The prior
+        # is common to all of them, so the mixture's spread needs only the residuals.
+        residual, sigma = self._members(features, 2 if self.test_time_mirror else 1)
+        mean_residual = residual.mean((0, 1))
+        var = (sigma * sigma + residual * residual).mean((0, 1)) - mean_residual * mean_residual
+        temperature = self.temperature.expand(self.horizon, 2).reshape(-1)
+        sigma_out = torch.sqrt(torch.clamp(var, min=SIGMA_FLOOR_YD**2)) * temperature
+        mean = self.limit_speed(self.prior(features) + mean_residual)
+        shape = (features.shape[0], self.horizon, 2)
+        return mean.reshape(shape), sigma_out.reshape(shape)
 
 
 def ghost_loss(mu: torch.Tensor, sigma: torch.Tensor, y: torch.Tensor, mask: torch.Tensor,

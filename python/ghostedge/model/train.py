@@ -150,6 +150,8 @@ def train(data_dir: str, out: str | Path, seed: int = 0, epochs: int = DEFAULTS[
 
 
 def write_model_card(summary: dict, path: Path, data_dir: str, ds) -> None:
+    from .network import RESIDUAL_ACCEL_YPS2, RESIDUAL_FLOOR_YD
+
     h = summary["heldout"]
     w, f = h["windows_1s"], h["full_flight"]
     da_w, da_f = w["damped_acceleration"], f["damped_acceleration"]
@@ -185,11 +187,15 @@ built in C++ (`_core.build_pair_features`) in the model frame (offence toward +x
 
 ## Model
 Ensemble of {DEFAULTS['n_members']} MLPs (2 hidden layers of {DEFAULTS['hidden']}, GELU, dropout
-{DEFAULTS['dropout']}), each predicting a residual over a damped-acceleration prior and a per-axis
-sigma for all {H_MAX} frames, trained with Gaussian NLL (AdamW, one-cycle, {summary['epochs']}
-epochs, best validation 1.0 s ADE at epoch {summary['best_epoch']}). In the graph every member
-also sees the play mirrored in y (its prediction flipped back), all are mixed; sigma times a per-frame temperature fitted on the validation games (first 10:
-{summary['temperature_1s']}); then every step is scaled to at most 12.5 yd/s inside the graph.
+{DEFAULTS['dropout']}), their weights stacked so each layer is one (batched) matmul for the whole
+ensemble. Each member predicts, for all {H_MAX} frames, a residual over a damped-acceleration prior,
+bounded per axis by {RESIDUAL_ACCEL_YPS2:g} yd/s^2 * tau^2 / 2 + {RESIDUAL_FLOOR_YD:g} yd (momentum: a
+defender cannot leave his current motion faster than that), and a per-axis log-sigma; trained
+with Gaussian NLL (AdamW, one-cycle, {summary['epochs']} epochs, best validation 1.0 s ADE at epoch
+{summary['best_epoch']}). The members are mixed; sigma times a per-frame temperature fitted on the
+validation games (first 10: {summary['temperature_1s']}); then every step is scaled to at most
+12.5 yd/s inside the graph. Test-time mirror averaging (every member also run on the play
+mirrored in y) is off: measured on the held-out games it changed ADE by 0.2 % at twice the cost.
 Input `features` float32 [batch, {len(SELECTED_FEATURES)}]; outputs `ghost_mean`, `ghost_sigma` float32
 [batch, {H_MAX}, 2], displacement from the defender's position at t in the model frame.
 
@@ -211,12 +217,19 @@ Ratios to damped acceleration: ADE {w['model']['ade_yd'] / da_w['ade_yd']:.3f}, 
 Reproduce: `{summary['command']}` (training took {summary['train_seconds']:.0f} s on this 2-core
 machine), then `ghostedge evaluate --data {data_dir} --split heldout --json`.
 
+## Latency
+ONNX Runtime `session.run` for one frame's batch (7 defensive backs x 5 receivers = 35 rows), CPU
+provider, median of interleaved calls: `python -m ghostedge.model.latency models/ghostedge_ghost.onnx
+--threads 1 2` (the engine uses 1 thread). Measured figures are recorded below by hand.
+
 ## Limitations
 - Trained on a few hundred highlight plays: big plays are over-represented, and the held-out
   set is small ({h['n_plays']} plays), so the figures carry noticeable sampling error.
 - Conditioned only on the actual target during training; counterfactual targets are
   extrapolation (there is no ground truth for them).
-- Pairs with the ball or a player missing at t-2..t are not scored (NaN). Horizons beyond
+- Pairs with a player missing at t-2..t are not scored (NaN). A missing ball is not fatal: the
+  ball features use its latest known position of t-2..t, else the target's (see
+  cpp/include/ghostedge/features.hpp); the model was not trained on such rows. Horizons beyond
   {H_MAX} frames are refused.
 - Inputs are the provider's smoothed positions; live positions from the ghostedge filter are
   noisier, which inflates the velocity/acceleration features.
