@@ -41,9 +41,9 @@ struct FilterConfig {
 inline FilterConfig ball_filter_config() {
     FilterConfig c;
     c.is_ball = true;
-    c.max_speed_yps = 1e9;
-    c.jerk_psd = 5000.0;
-    c.gate_floor_yd = 1.5;
+    c.max_speed_yps = 35.0;
+    c.jerk_psd = 20000.0;
+    c.gate_floor_yd = 3.0;
     return c;
 }
 
