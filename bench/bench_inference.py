@@ -59,40 +59,49 @@ def sample_inputs(sess, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
 def run(cfg: dict, plot_dir: Path | None, providers: list[str] | None = None) -> dict:
     import torch
 
-    from reference_pipeline import torch_ghost_model
+    from reference_pipeline import ReferenceModelUnavailable, torch_ghost_model
 
     path = model_path(cfg)
     # One thread each, as the engine runs the model (GhostModel: intra_op_num_threads=1): the
     # per-core cost; the other core is the host's.
     sess = ort_session(path, providers, threads=1)
-    torch_model = torch_ghost_model(path)
-    torch.set_num_threads(1)
     out_names = [o.name for o in sess.get_outputs()]
+    try:
+        torch_model = torch_ghost_model(path)
+        skipped = None
+    except ReferenceModelUnavailable as exc:  # ORT is still timed; torch is reported skipped
+        torch_model, skipped = None, str(exc)
+    torch.set_num_threads(1)
 
-    # Same weights, same answer: check once on a small batch before timing anything.
-    feeds = sample_inputs(sess, 64, seed=1)
-    ort_out = sess.run(out_names, feeds)
-    with torch.inference_mode():
-        t_out = torch_model(*[torch.from_numpy(feeds[i.name]) for i in sess.get_inputs()])
-    t_out = t_out if isinstance(t_out, (tuple, list)) else (t_out,)
-    max_abs_diff = max(float(np.max(np.abs(a - b.numpy()))) for a, b in zip(ort_out, t_out))
-    if not max_abs_diff < 1e-3:
-        raise RuntimeError(f"ONNX Runtime and torch disagree by {max_abs_diff} (different weights?)")
+    max_abs_diff = None
+    if torch_model is not None:
+        # Same weights, same answer: check once on a small batch before timing anything.
+        feeds = sample_inputs(sess, 64, seed=1)
+        ort_out = sess.run(out_names, feeds)
+        with torch.inference_mode():
+            t_out = torch_model(*[torch.from_numpy(feeds[i.name]) for i in sess.get_inputs()])
+        t_out = t_out if isinstance(t_out, (tuple, list)) else (t_out,)
+        max_abs_diff = max(float(np.max(np.abs(a - b.numpy()))) for a, b in zip(ort_out, t_out))
+        if not max_abs_diff < 1e-3:
+            raise RuntimeError(f"ONNX Runtime and torch disagree by {max_abs_diff} (different weights?)")
 
     rows = []
     for batch in cfg["batch_sizes"]:
         feeds = sample_inputs(sess, batch)
-        tensors = [torch.from_numpy(feeds[i.name]) for i in sess.get_inputs()]
         ort_s = time_per_call(lambda: sess.run(out_names, feeds), cfg["min_time_s"])
+        row = {"batch": batch, "ort_ms": ort_s * 1e3, "ort_pairs_per_s": batch / ort_s,
+               "torch_ms": None, "torch_pairs_per_s": None, "speedup": None}
+        if torch_model is not None:
+            tensors = [torch.from_numpy(feeds[i.name]) for i in sess.get_inputs()]
 
-        def torch_call():
-            with torch.inference_mode():
-                torch_model(*tensors)
+            def torch_call():
+                with torch.inference_mode():
+                    torch_model(*tensors)
 
-        torch_s = time_per_call(torch_call, cfg["min_time_s"])
-        rows.append({"batch": batch, "ort_ms": ort_s * 1e3, "torch_ms": torch_s * 1e3,
-                     "ort_pairs_per_s": batch / ort_s, "torch_pairs_per_s": batch / torch_s,
-                     "speedup": torch_s / ort_s})
+            torch_s = time_per_call(torch_call, cfg["min_time_s"])
+            row.update(torch_ms=torch_s * 1e3, torch_pairs_per_s=batch / torch_s,
+                       speedup=torch_s / ort_s)
+        rows.append(row)
 
     frame_row = min(rows, key=lambda r: abs(r["batch"] - FRAME_BATCH))
     out = {
@@ -104,6 +113,7 @@ def run(cfg: dict, plot_dir: Path | None, providers: list[str] | None = None) ->
         "batches": rows,
         "frame_batch": frame_row["batch"],
         "speedup_vs_torch_at_frame_batch": frame_row["speedup"],
+        "torch": {"status": "skipped", "reason": skipped} if skipped else {"status": "ok"},
         "ort_ms_at_frame_batch": frame_row["ort_ms"],
     }
     if plot_dir is not None:
@@ -120,14 +130,17 @@ def _plot(rows: list[dict], path: Path, provider: str) -> str:
     b = [r["batch"] for r in rows]
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
     ax[0].loglog(b, [r["ort_ms"] for r in rows], "o-", label=f"ONNX Runtime ({provider})")
-    ax[0].loglog(b, [r["torch_ms"] for r in rows], "s-", label="PyTorch eager")
+    has_torch = rows[0]["torch_ms"] is not None
+    if has_torch:
+        ax[0].loglog(b, [r["torch_ms"] for r in rows], "s-", label="PyTorch eager")
     ax[0].set_xlabel("batch (defender x receiver pairs)")
     ax[0].set_ylabel("ms per call")
     ax[0].axvline(FRAME_BATCH, color="grey", ls=":", lw=1)
     ax[0].legend()
     ax[0].grid(True, which="both", alpha=0.3)
     ax[1].loglog(b, [r["ort_pairs_per_s"] for r in rows], "o-", label="ONNX Runtime")
-    ax[1].loglog(b, [r["torch_pairs_per_s"] for r in rows], "s-", label="PyTorch eager")
+    if has_torch:
+        ax[1].loglog(b, [r["torch_pairs_per_s"] for r in rows], "s-", label="PyTorch eager")
     ax[1].set_xlabel("batch (pairs)")
     ax[1].set_ylabel("pairs per second")
     ax[1].legend()

@@ -155,12 +155,27 @@ def metric_numpy(defender_xy: np.ndarray, receiver_xy: np.ndarray) -> np.ndarray
 # --------------------------------------------------------------------------- torch model
 
 
+class ReferenceModelUnavailable(RuntimeError):
+    """The eager torch network cannot be rebuilt from this ONNX file (the message says why):
+    the benchmarks then report their torch side as skipped, with this reason, and go on."""
+
+
 def torch_ghost_model(onnx_path: Path):
     """MODEL's torch network (``ghostedge.model.network.GhostNet``) rebuilt in eager mode with
-    the weights of the ONNX file: constructor arrays and sizes from the initializers (matched by
-    the constructor's parameter names), the kinematic feature columns from the feature list in
-    the metadata, then every parameter loaded by name. Checked against ONNX Runtime on random
-    inputs before it is returned, so a different model can never pass for the same one."""
+    the weights of the ONNX file, whatever its architecture:
+
+    - constructor arguments from the network configuration the exporter stores in the metadata
+      (``network``), else from initializers named like the argument; the y-mirror arrays from
+      the feature list (``features.mirror_affine``); dropout off;
+    - every state_dict entry (parameters and buffers) loaded from the initializer of the same
+      key and shape; every parameter must be found, buffers the exporter folded away keep the
+      value the configuration gives them (configuration entries that name a buffer or an
+      attribute, such as a calibration temperature, are applied);
+    - checked against ONNX Runtime on random inputs before it is returned, so a different model
+      can never pass for the same one.
+
+    Raises :class:`ReferenceModelUnavailable` when the file cannot be rebuilt this way (e.g. it
+    was exported from an older GhostNet whose weights have other names)."""
     import inspect
     import json
 
@@ -174,38 +189,51 @@ def torch_ghost_model(onnx_path: Path):
     from ghostedge.model.network import GhostNet  # training-only module: imports torch
 
     proto = onnx.load(str(onnx_path))
-    inits = {i.name: numpy_helper.to_array(i).copy() for i in proto.graph.initializer}
+    inits = {i.name: numpy_helper.to_array(i) for i in proto.graph.initializer}
     meta = {p.key: p.value for p in proto.metadata_props}
     names = json.loads(meta["feature_names"])
-    sizes = {
-        "kinematic_index": [names.index(n) for n in KINEMATIC_FEATURES],
-        "n_members": len({k.split(".")[1] for k in inits if k.startswith("members.")}),
-        "hidden": int(inits["members.0.body.0.weight"].shape[0]),
-        "dropout": 0.0,
-        "horizon": int(meta["horizon"]),
-    }
-    # Arrays the exporter may fold into other constants but that follow from the feature list.
-    derived = {}
+    config = json.loads(meta.get("network", "{}"))
+    known = {"dropout": 0.0, "horizon": int(meta["horizon"])}
+    if all(k in names for k in KINEMATIC_FEATURES):
+        known["kinematic_index"] = [names.index(k) for k in KINEMATIC_FEATURES]
     if hasattr(features_module, "mirror_affine"):
-        derived = dict(zip(("mirror_scale", "mirror_shift"), features_module.mirror_affine(names)))
+        known.update(zip(("mirror_scale", "mirror_shift"), features_module.mirror_affine(names)))
+    known.update({k: np.asarray(v) if isinstance(v, list) and k.startswith("feature_") else v
+                  for k, v in config.items()})
     kwargs = {}
     for name, param in list(inspect.signature(GhostNet.__init__).parameters.items())[1:]:
-        if name in sizes:
-            kwargs[name] = sizes[name]
+        if name == "dropout":
+            kwargs[name] = 0.0
+        elif name in known:
+            kwargs[name] = known[name]
         elif name in inits:
-            kwargs[name] = inits[name]
-        elif name in derived:
-            kwargs[name] = derived[name]
+            kwargs[name] = inits[name].copy()
         elif param.default is inspect.Parameter.empty:
-            raise RuntimeError(f"{onnx_path}: cannot rebuild GhostNet, no tensor named {name!r}")
-    net = GhostNet(**kwargs)
+            raise ReferenceModelUnavailable(
+                f"{onnx_path}: cannot construct GhostNet: no value for its argument {name!r} in "
+                f"the metadata ({sorted(meta)}) or the initializers")
+    try:
+        net = GhostNet(**kwargs)
+    except (TypeError, ValueError, KeyError, IndexError) as exc:
+        raise ReferenceModelUnavailable(f"{onnx_path}: cannot construct GhostNet: {exc}") from exc
     state = net.state_dict()
-    missing = [k for k, _ in net.named_parameters() if k not in inits]
+    for key in state:  # configuration entries that are buffers, e.g. a calibration temperature
+        if key in config and key not in kwargs:
+            value = np.asarray(config[key], np.float32)
+            state[key] = torch.as_tensor(value).reshape(state[key].shape)
+    for key, value in config.items():  # ... or plain attributes, e.g. test_time_mirror
+        current = getattr(net, key, None)
+        if key not in kwargs and key not in state and isinstance(current, (bool, int, float)):
+            setattr(net, key, type(current)(value))
+    params = {k for k, _ in net.named_parameters()}
+    missing = sorted(k for k in params if k not in inits or inits[k].shape != tuple(state[k].shape))
     if missing:
-        raise RuntimeError(f"{onnx_path}: parameters not found by name in the ONNX file: {missing}")
-    # Buffers the exporter folded into constants keep their constructed values; the check
-    # below catches any that mattered.
-    net.load_state_dict({k: torch.from_numpy(inits[k]) if k in inits else v
+        weights = sorted(k for k in inits if not k.startswith("val_"))[:6]
+        raise ReferenceModelUnavailable(
+            f"{onnx_path}: this GhostNet's parameters {missing} are not in the ONNX file (its "
+            f"initializers are named {weights}...): it was exported from another architecture")
+    net.load_state_dict({k: torch.from_numpy(inits[k].copy())
+                         if k in inits and inits[k].shape == tuple(v.shape) else v
                          for k, v in state.items()}, strict=True)
     net.eval()
     sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
@@ -213,9 +241,11 @@ def torch_ghost_model(onnx_path: Path):
     want = sess.run(None, {sess.get_inputs()[0].name: x})
     with torch.inference_mode():
         got = net(torch.from_numpy(x))
+    got = got if isinstance(got, (tuple, list)) else (got,)
     diff = max(float(np.max(np.abs(w - g.numpy()))) for w, g in zip(want, got))
     if not diff < 1e-3:
-        raise RuntimeError(f"{onnx_path}: rebuilt torch model differs from ONNX Runtime by {diff}")
+        raise ReferenceModelUnavailable(
+            f"{onnx_path}: the rebuilt torch GhostNet differs from ONNX Runtime by {diff:.3g}")
     return net
 
 

@@ -51,7 +51,9 @@ def render(res: dict) -> str:
                                                      ("frame, process CPU time", p["frame_cpu"])]:
             out.append(f"| {name} | {_f(st['p50_ms'])} | {_f(st['p99_ms'])} | {_f(st['max_ms'])} |")
         out.append("")
-        if "reference" in p:
+        if p.get("reference", {}).get("status") == "skipped":
+            out += [f"Reference Python pipeline: skipped ({p['reference']['reason']}).", ""]
+        elif "reference" in p:
             r = p["reference"]
             out += [f"Reference Python pipeline on the same {r['frames']} frames "
                     f"(torch threads {r['torch_threads']}):", "",
@@ -86,8 +88,11 @@ def render(res: dict) -> str:
 
     i = sec.get("inference", {})
     if i.get("status") == "ok":
+        torch_note = (f"max |ORT - torch| = {i['max_abs_diff_ort_vs_torch']:.2g}"
+                      if i.get("max_abs_diff_ort_vs_torch") is not None
+                      else f"torch skipped: {i.get('torch', {}).get('reason')}")
         out += [f"### Inference alone ({', '.join(i['providers'])}; threads {i['threads']}; "
-                f"max |ORT - torch| = {i['max_abs_diff_ort_vs_torch']:.2g})", "",
+                f"{torch_note})", "",
                 "| batch (pairs) | ORT ms | torch ms | ORT pairs/s | speedup |", "|---|---|---|---|---|"]
         for row in i["batches"]:
             out.append(f"| {row['batch']} | {_f(row['ort_ms'])} | {_f(row['torch_ms'])} | "

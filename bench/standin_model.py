@@ -40,24 +40,8 @@ def build(out: Path, seed: int = 0) -> Path:
     net = GhostNet(np.zeros(n, np.float32), np.ones(n, np.float32),
                    [names.index(k) for k in KINEMATIC_FEATURES], *mirror_affine(names),
                    n_members=DEFAULTS["n_members"], hidden=DEFAULTS["hidden"], dropout=0.0)
-    extra = {"standin": "untrained, for timing only"}
     with contextlib.redirect_stdout(io.StringIO()):  # the exporter's progress chatter
-        try:
-            return export_onnx(net, names, out, extra=extra)
-        except Exception as exc:  # noqa: BLE001
-            if "SSA" not in str(exc):
-                raise
-            # export_onnx's output name "mean" clashes with an intermediate value of the same
-            # name (reported to MODEL); outputs are read by position, so rename them here.
-            import ghostedge.model.export as export
-
-            print(f"export_onnx failed ({exc}); exporting with renamed outputs", file=sys.stderr)
-            saved = export.OUTPUT_NAMES
-            export.OUTPUT_NAMES = ("ghost_mean", "ghost_sigma")
-            try:
-                return export_onnx(net, names, out, extra=extra)
-            finally:
-                export.OUTPUT_NAMES = saved
+        return export_onnx(net, names, out, extra={"standin": "untrained, for timing only"})
 
 
 def main() -> int:

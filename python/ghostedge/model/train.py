@@ -194,8 +194,8 @@ defender cannot leave his current motion faster than that), and a per-axis log-s
 with Gaussian NLL (AdamW, one-cycle, {summary['epochs']} epochs, best validation 1.0 s ADE at epoch
 {summary['best_epoch']}). The members are mixed; sigma times a per-frame temperature fitted on the
 validation games (first 10: {summary['temperature_1s']}); then every step is scaled to at most
-12.5 yd/s inside the graph. Test-time mirror averaging (every member also run on the play
-mirrored in y) is off: measured on the held-out games it changed ADE by 0.2 % at twice the cost.
+12.5 yd/s inside the graph. Test-time mirror averaging: every member also runs on the play
+mirrored in y (the batch doubled inside the graph), its prediction flipped back and mixed in.
 Input `features` float32 [batch, {len(SELECTED_FEATURES)}]; outputs `ghost_mean`, `ghost_sigma` float32
 [batch, {H_MAX}, 2], displacement from the defender's position at t in the model frame.
 
