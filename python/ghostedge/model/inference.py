@@ -9,6 +9,7 @@ frame in one batched call; ``ghost_play`` does the same from a :class:`Play` (co
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,11 +18,12 @@ import numpy as np
 
 from ..data.play import Play
 from .features import HISTORY, N_FEATURES, _core, feature_indices, offense_mask
-from .frames import WINDOW_H, PlayContext, displacement_to_raw
+from .frames import WINDOW_H, PlayContext, axis_signs
 
 MODEL_FILENAME = "ghostedge_ghost.onnx"
 PROVIDER_PRIORITY = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
 SUPPORTED_FORMATS = ("1",)
+MAX_CACHED_SHAPES = 16  # (defenders x receivers) batch sizes kept preallocated per model
 
 
 class ModelError(RuntimeError):
@@ -83,6 +85,41 @@ def session_options(threads: int = 1):
     return opts
 
 
+class _FrameBuffers:
+    """Preallocated arrays of one batch size for ``predict_frame``: the C++ feature output, the
+    model input and the two model outputs, bound once to an ONNX Runtime IO binding so that a
+    call neither allocates nor copies them."""
+
+    def __init__(self, session, shape: tuple[int, int], n_inputs: int, horizon: int):
+        import onnxruntime as ort
+
+        batch = self.batch = shape[0] * shape[1]
+        self.features = np.empty((*shape, N_FEATURES), np.float32)  # the C++ builder's [D, R, F]
+        self.inputs = np.empty((batch, n_inputs), np.float32)
+        self.mean = np.empty((batch, horizon, 2), np.float32)
+        self.sigma = np.empty((batch, horizon, 2), np.float32)
+        self.binding = None
+        if batch:
+            self.binding = session.io_binding()
+            self.binding.bind_ortvalue_input(session.get_inputs()[0].name, ort.OrtValue.ortvalue_from_numpy(self.inputs))
+            for out, array in zip(session.get_outputs(), (self.mean, self.sigma)):
+                self.binding.bind_ortvalue_output(out.name, ort.OrtValue.ortvalue_from_numpy(array))
+
+    def run(self, session, columns: np.ndarray) -> np.ndarray:
+        """Model outputs for ``self.features`` into ``self.mean`` / ``self.sigma``; returns the
+        valid rows [B] (no NaN among the used features). Invalid rows are run on zeros: the
+        caller sets their results to NaN, as run_features does."""
+        np.take(self.features.reshape(self.batch, N_FEATURES), columns, axis=1, out=self.inputs)
+        valid = np.isfinite(self.inputs).all(axis=1)
+        if self.batch == 0:
+            return valid
+        all_valid = bool(valid.all())
+        if not all_valid:
+            self.inputs[~valid] = 0.0
+        session.run_with_iobinding(self.binding)
+        return valid
+
+
 class GhostModel:
     """An ONNX Runtime session of the ghost model plus the feature/coordinate plumbing."""
 
@@ -112,6 +149,8 @@ class GhostModel:
         self._input = self.session.get_inputs()[0].name
         if self.session.get_inputs()[0].shape[-1] != len(self.feature_names):
             raise ModelError(f"{self.path}: input width does not match its feature list")
+        self._buffers: dict[tuple[int, int], _FrameBuffers] = {}
+        self._lock = threading.Lock()
 
     # -- the model-frame core, shared by evaluation and the per-frame calls ----------------
     def run_features(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -158,18 +197,41 @@ class GhostModel:
             off[receivers[(receivers >= 0) & (receivers < n)]] = 1
         else:
             off = np.ascontiguousarray(is_offense, dtype=np.uint8).reshape(-1)
-        feats, _ = _core.build_pair_features(
-            xy, np.ascontiguousarray(o_hist, dtype=np.float64), np.ascontiguousarray(ball_hist, dtype=np.float64),
-            off, context.vector(), defenders, receivers, context.play_left, False,
-        )
         d, r = defenders.size, receivers.size
-        mean, sigma, valid = self.run_features(feats.reshape(d * r, N_FEATURES))
-        start = np.full((d, 2), np.nan)
-        ok = (defenders >= 0) & (defenders < n)
-        start[ok] = xy[-1, defenders[ok]]
-        mean_raw = start[:, None, None, :] + displacement_to_raw(mean[:, :horizon].reshape(d, r, horizon, 2), context.play_left)
-        return Ghosts(mean=mean_raw, sigma=sigma[:, :horizon].reshape(d, r, horizon, 2).astype(np.float64),
-                      valid=valid.reshape(d, r), defenders=defenders, receivers=receivers)
+        with self._lock:  # the per-shape buffers below are shared by every call
+            buffers = self._frame_buffers(d, r)
+            _core.build_pair_features(
+                xy, np.ascontiguousarray(o_hist, dtype=np.float64), np.ascontiguousarray(ball_hist, dtype=np.float64),
+                off, context.vector(), defenders, receivers, context.play_left, False, buffers.features,
+            )
+            valid = buffers.run(self.session, self._columns)
+            # Back to raw field yards: start[t] + displacement * axis signs, written into fresh
+            # float64 arrays (the ORT output buffers are reused by the next call).
+            mean = buffers.mean[:, :horizon].reshape(d, r, horizon, 2)
+            mean_raw = np.multiply(mean, axis_signs(context.play_left), dtype=np.float64)
+            in_range = (defenders >= 0) & (defenders < n)
+            if in_range.all():
+                mean_raw += xy[-1, defenders][:, None, None, :]
+            else:
+                start = np.full((d, 2), np.nan)
+                start[in_range] = xy[-1, defenders[in_range]]
+                mean_raw += start[:, None, None, :]
+            sigma = buffers.sigma[:, :horizon].reshape(d, r, horizon, 2).astype(np.float64)
+        valid = valid.reshape(d, r)
+        if not valid.all():
+            mean_raw[~valid] = np.nan
+            sigma[~valid] = np.nan
+        return Ghosts(mean=mean_raw, sigma=sigma, valid=valid, defenders=defenders, receivers=receivers)
+
+    def _frame_buffers(self, n_defenders: int, n_receivers: int) -> _FrameBuffers:
+        """The preallocated feature/input/output arrays and IO binding for a D x R frame."""
+        key = (n_defenders, n_receivers)
+        buffers = self._buffers.get(key)
+        if buffers is None:
+            if len(self._buffers) >= MAX_CACHED_SHAPES:  # shapes vary only with the roster
+                self._buffers.clear()
+            buffers = self._buffers[key] = _FrameBuffers(self.session, key, len(self._columns), self.horizon)
+        return buffers
 
     def ghost_play(self, play: Play, frame_id: int, target_nfl_id: int | None = None,
                    horizon: int | None = None) -> Ghosts:
