@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data.play import FIELD_LENGTH_YD, FIELD_WIDTH_YD, Play
+from .data.play import FIELD_LENGTH_YD, FIELD_WIDTH_YD, Play, jersey_text
 
 OFFENCE_COLOUR = "#1f5fbf"
 DEFENCE_COLOUR = "#c8202f"
@@ -81,12 +81,6 @@ def draw_field(ax, x_range: tuple[float, float] = (0.0, FIELD_LENGTH_YD),
     ax.set_aspect("equal")
     ax.set_xlabel("x (yd)")
     ax.set_ylabel("y (yd)")
-
-
-def jersey_text(value) -> str:
-    """'12.0' (jersey numbers read as floats) -> '12'."""
-    text = str(value)
-    return text[:-2] if text.endswith(".0") else text
 
 
 def _x_window(xs: np.ndarray, min_width: float = 80.0) -> tuple[float, float]:

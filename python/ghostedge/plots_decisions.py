@@ -5,40 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data.play import FIELD_LENGTH_YD, FIELD_WIDTH_YD, Play
+from .data.play import FIELD_LENGTH_YD, FIELD_WIDTH_YD, Play, jersey_text
+from .plots import draw_field
 
 ACTUAL_COLOR = "#d62728"  # ghosts for the actual target
 ALT_COLOR = "#1f77b4"  # ghosts for the best alternative
 OFFENCE_COLOR = "#f2f2f2"
 DEFENCE_COLOR = "#222222"
-
-
-def _jersey(value: str) -> str:
-    try:
-        return str(int(float(value)))
-    except ValueError:
-        return str(value)
-
-
-def draw_field(ax, x_range=(0.0, FIELD_LENGTH_YD)) -> None:
-    """Turf, end zones, yard lines every 5 yd, numbers every 10 yd, limited to ``x_range``."""
-    import matplotlib.patches as mpatches
-
-    ax.set_facecolor("#3f7d3a")
-    for x0 in (0.0, 110.0):
-        ax.add_patch(mpatches.Rectangle((x0, 0.0), 10.0, FIELD_WIDTH_YD, color="#2f5f2b", zorder=0))
-    for x in range(10, 111, 5):
-        ax.axvline(x, color="white", lw=1.6 if x in (10, 110) else 0.6, alpha=0.8, zorder=1)
-    for x in range(20, 101, 10):
-        label = str(50 - abs(60 - x))
-        for y, rot in ((5.0, 0), (FIELD_WIDTH_YD - 5.0, 180)):
-            ax.text(x, y, label, color="white", ha="center", va="center", fontsize=9,
-                    alpha=0.8, rotation=rot, zorder=1, clip_on=True)
-    ax.set_xlim(*x_range)
-    ax.set_ylim(0.0, FIELD_WIDTH_YD)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
 
 
 def plot_decision(play: Play, ranking, ghosts: dict[int, np.ndarray], out_png,
@@ -80,7 +53,12 @@ def plot_decision(play: Play, ranking, ghosts: dict[int, np.ndarray], out_png,
     fig = plt.figure(figsize=(max(field_w_in, 8.0) + 0.4, field_h_in + 1.4), dpi=110)
     ax = fig.add_axes([0.2 / (max(field_w_in, 8.0) + 0.4), 1.0 / (field_h_in + 1.4),
                        field_w_in / (max(field_w_in, 8.0) + 0.4), field_h_in / (field_h_in + 1.4)])
-    draw_field(ax, (x_lo, x_hi))
+    draw_field(ax, (x_lo, x_hi), (0.0, FIELD_WIDTH_YD))
+    # The legend sits below the field, and the yard numbers give the scale: no axis labels.
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_xticks([])
+    ax.set_yticks([])
 
     # Tracked paths from the throw to the arrival (thin), the ball's path (dashed).
     for p in np.flatnonzero(here):
@@ -108,7 +86,7 @@ def plot_decision(play: Play, ranking, ghosts: dict[int, np.ndarray], out_png,
         x, y = play.xy[t0, p]
         ax.plot(x, y, marker="o" if not is_def[p] else "^", ms=9, zorder=6,
                 mfc=OFFENCE_COLOR if not is_def[p] else DEFENCE_COLOR, mec="black")
-        ax.text(x, y, _jersey(play.jersey[p]), fontsize=5.5, ha="center", va="center", zorder=7,
+        ax.text(x, y, jersey_text(play.jersey[p]), fontsize=5.5, ha="center", va="center", zorder=7,
                 color="black" if not is_def[p] else "white")
     for option, color, what in shown:
         p = play.player_index(option.nfl_id)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _core
+from .data.play import jersey_text
 
 ROLES: dict[str, int] = {"left_shoulder": 0, "right_shoulder": 1, "ball": 2}
 ROLE_NAMES: dict[int, str] = {v: k for k, v in ROLES.items()}
@@ -92,7 +93,7 @@ class Registry:
     def from_play(cls, play, ball: bool = True) -> "Registry":
         """Derived registry for the players of a :class:`ghostedge.data.Play`."""
         info = {
-            int(n): {"club": str(c), "position": str(p), "jersey": _jersey_text(j)}
+            int(n): {"club": str(c), "position": str(p), "jersey": jersey_text(j)}
             for n, c, p, j in zip(play.nfl_ids, play.club, play.position, play.jersey)
         }
         return cls.from_players(play.nfl_ids, ball=ball, info=info)
@@ -107,7 +108,7 @@ class Registry:
             info[int(row["nflId"])] = {
                 "club": str(row.get("club", "") or ""),
                 "position": str(row.get("position", "") or ""),
-                "jersey": _jersey_text(row.get("jerseyNumber")),
+                "jersey": jersey_text(row.get("jerseyNumber")),
             }
         has_ball = bool((tracking["nflId"] < 0).any())
         return cls.from_players(players["nflId"].to_numpy(np.int64), ball=has_ball, info=info)
@@ -154,14 +155,6 @@ class Registry:
                 extra = self.info.get(int(nfl), {})
                 w.writerow([int(tag), "" if role == 2 else int(nfl), ROLE_NAMES[int(role)],
                             *(extra.get(c, "") for c in OPTIONAL_COLUMNS)])
-
-
-def _jersey_text(value) -> str:
-    """'94.0' (a float column) -> '94'; missing -> ''."""
-    text = "" if value is None else str(value).strip()
-    if text.lower() == "nan":
-        return ""
-    return text[:-2] if text.endswith(".0") else text
 
 
 def _parse_int(text, where: str, column: str) -> int:

@@ -22,6 +22,14 @@ ELIGIBLE_RECEIVER_POSITIONS = frozenset({"WR", "TE", "RB", "FB", "HB"})
 BALL_NFL_ID = -1  # nflId used for the football in the canonical tables
 
 
+def jersey_text(value) -> str:
+    """A jersey number for display: '94.0' (a float column) -> '94'; missing -> ''."""
+    text = "" if value is None else str(value).strip()
+    if text.lower() == "nan":
+        return ""
+    return text[:-2] if text.endswith(".0") else text
+
+
 @dataclass
 class Play:
     """One play: T frames (consecutive frameIds, gaps kept as NaN) by N players, plus the ball."""
