@@ -155,8 +155,12 @@ def filter_tracks(time_us, x, y, o=None, *, meas_sigma_yd: float = 0.03, o_sigma
 _FRAME_FIELDS = ("x", "y", "s", "a", "dir", "o", "flags", "raw_x", "raw_y", "raw_time_us")
 
 
+# How long a receiver waits for late (reordered, delayed) packets before closing a tick.
+LATE_PACKET_MARGIN_US = 30_000
+
+
 def replay_packets(pipeline: IngestPipeline, packets, packet_times_us, tick_times_us,
-                   latency_margin_us: int = 30_000, on_tick=None) -> dict[str, np.ndarray]:
+                   latency_margin_us: int = LATE_PACKET_MARGIN_US, on_tick=None) -> dict[str, np.ndarray]:
     """Drive a pipeline with timed packets as a live receiver would: before producing the tick
     at ``t`` it pushes every packet that arrived by ``t + delay + latency_margin_us`` (the
     filter's delay plus the wait for late packets). Returns [T, n_players + 1] arrays (players, then

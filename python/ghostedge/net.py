@@ -23,6 +23,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .ingest import LATE_PACKET_MARGIN_US
+
 PROTOCOL_VERSION = 1
 MAX_DATAGRAM = 8000  # bytes; below the 8 KB many receivers allocate, and below 9 KB jumbo limits
 WIRE_MAGIC = b"GETR"
@@ -332,7 +334,7 @@ class GhostServer:
     """
 
     def __init__(self, listen: tuple[str, int], send: tuple[str, int], fmt: str = "json",
-                 config=None, roster=None, model=None, tick_lag_us: int = 30_000,
+                 config=None, roster=None, model=None, tick_lag_us: int = LATE_PACKET_MARGIN_US,
                  hold_s: float = 1.0) -> None:
         from .engine import Engine, EngineConfig
 

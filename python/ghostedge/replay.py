@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from .data.play import Play
+from .data.play import Play, jersey_text
 from .engine import Engine, EngineConfig, GhostResult, Roster
-from .plots import GhostSet, animate_play_gif, jersey_text, plot_catch_png
+from .ingest import LATE_PACKET_MARGIN_US
+from .plots import GhostSet, animate_play_gif, plot_catch_png
 
-TICK_LAG_US = 30_000  # wait for packets up to 30 ms late (network reordering) before a tick
+TICK_LAG_US = LATE_PACKET_MARGIN_US
 WINDOW_FRAMES = 10  # the 1.0 s evaluation windows of the model (issue 3)
 
 

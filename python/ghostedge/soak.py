@@ -29,11 +29,9 @@ import numpy as np
 from . import faults as fl
 from .data import FIELD_WIDTH_YD, Play
 from .engine import INGEST_ROW_FIELDS, ingest_rows_to_frame
+from .ingest import LATE_PACKET_MARGIN_US
 
 FRAME_US = 100_000  # 10 Hz
-# The host closes the frame at t once the reads up to t + the pipeline's delay have arrived, plus
-# this wait for late packets (as ingest.replay_packets).
-LATENCY_MARGIN_US = 30_000
 CLOCK_JUMP_US = 5_000_000  # a hub clock stepping 5 s (e.g. an NTP correction)
 WALK_OFF_YPS = 7.0  # a player leaving the field, jogging toward the nearest sideline
 RECOVERY_FRAMES = 10  # ghosts are compared with the clean run this many frames (1 s) after a fault
@@ -102,7 +100,7 @@ def _split_by_frame(packets: list[bytes], arrival_us: np.ndarray, frame_times: n
                     delay_s: float) -> list[list[bytes]]:
     """Packets grouped by the frame whose tick first sees them: tick(t) is called once what
     arrived by t + delay + margin has been pushed."""
-    due = frame_times + int(round(delay_s * 1e6)) + LATENCY_MARGIN_US
+    due = frame_times + int(round(delay_s * 1e6)) + LATE_PACKET_MARGIN_US
     idx = np.searchsorted(due, np.asarray(arrival_us), side="left")
     chunks: list[list[bytes]] = [[] for _ in range(frame_times.size)]
     for p, i in zip(packets, idx):

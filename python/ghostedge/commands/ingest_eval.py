@@ -8,8 +8,6 @@ import argparse
 NAME = "ingest-eval"
 HELP = "Measure decode -> fuse -> filter against real tracking, on simulated noisy tag reads."
 
-# Beyond the filter's delay, the receiver waits this long for late packets before a tick.
-LATENCY_MARGIN_US = 30_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -126,7 +124,7 @@ def evaluate_play(play, sim_config, seed: int, totals: _Totals, pipeline_kwargs=
         rejected.update(zip(tag.tolist(), t.tolist()))
 
     out = replay_packets(pipe, sim.packets, sim.packet_times_us, sim.frame_times_us,
-                         latency_margin_us=LATENCY_MARGIN_US, on_tick=collect)
+                         on_tick=collect)
     N = play.n_players
     n, sq = totals.n, totals.sq
     flags = out["flags"][:, :N]
