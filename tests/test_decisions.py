@@ -78,9 +78,10 @@ def test_counterfactual_is_scored_against_the_receivers_tracked_route():
     play = constructed_play(receiver_gap=False)
     decision = decisions.analyse_decision(play, PursuitModel())
     by_id = {o.nfl_id: o for o in decision.options}
-    # The FS ghost runs back to WR 102's spot at the throw (54, 40) while the real WR runs on
-    # to (66, 40): 12 yd apart at the arrival, the same as at the throw - no closing.
-    assert by_id[102].separation_at_arrival == pytest.approx(12.0)
+    # Ghosts are rolled out in 3-frame blocks against WR 102's *tracked* route: the FS ghost,
+    # 12 yd downfield, runs back at him (they close at 16 yd/s), then each block runs to where
+    # the WR was at the block's start, which he has left 3 x 0.8 yd behind by its end.
+    assert by_id[102].separation_at_arrival == pytest.approx(2.4)
     assert by_id[102].closest_defender_nfl_id == 202
     assert by_id[102].coverage_score == pytest.approx(
         metric.score(decision.ghosts[102][1], play.xy[decision.t0 : decision.t1 + 1, 2]).value)

@@ -292,6 +292,32 @@ def test_infer_target_picks_receiver_on_ball_path():
     assert infer_target(ball, vel, np.empty((0, 2)), np.empty((0, 2))) == -1
 
 
+def _infer_target_numpy(ball_xy, ball_vel, receiver_xy, receiver_vel, max_time_s=3.0):
+    """The vectorised form of the closest-approach rule, as a reference."""
+    rel, rel_v = receiver_xy - ball_xy, receiver_vel - ball_vel
+    vv = np.einsum("ij,ij->i", rel_v, rel_v)
+    with np.errstate(invalid="ignore"):
+        t = np.where(vv > 1e-9, -np.einsum("ij,ij->i", rel, rel_v) / np.maximum(vv, 1e-9), 0.0)
+    t = np.clip(t, 0.0, max_time_s)
+    miss = np.hypot(rel[:, 0] + rel_v[:, 0] * t, rel[:, 1] + rel_v[:, 1] * t)
+    miss = np.where(np.isfinite(miss), miss, np.inf)
+    best = int(np.argmin(miss))
+    return best if np.isfinite(miss[best]) else -1
+
+
+def test_infer_target_matches_the_vectorised_rule():
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        r = int(rng.integers(1, 8))
+        ball, vel = rng.uniform(0, 50, 2), rng.normal(0, 15, 2)
+        rxy, rvel = rng.uniform(0, 50, (r, 2)), rng.normal(0, 5, (r, 2))
+        if trial % 5 == 0:
+            rxy[rng.integers(r)] = np.nan  # a receiver with no position never wins
+        if trial % 7 == 0:
+            rvel[:] = vel  # moving with the ball: no closest approach after now
+        assert infer_target(ball, vel, rxy, rvel) == _infer_target_numpy(ball, vel, rxy, rvel)
+
+
 # --------------------------------------------------------------------------- the ingest path
 
 @pytest.fixture(scope="module")
@@ -367,3 +393,37 @@ def test_corrupted_packet_stream_is_counted_not_raised(simulated_sample):
     assert c["errors_tick"] == 0
     # 40% of the packets survive intact: the engine still tracks and ghosts the play
     assert sum(r.ok for r in results) > play.n_frames // 2
+
+
+class _PredictFrameOnly:
+    """Wraps a GhostModel, hiding predict_frame_into: the engine's path for other models."""
+
+    def __init__(self, model):
+        self.model, self.providers, self.horizon = model, model.providers, model.horizon
+
+    def predict_frame(self, *args, **kwargs):
+        return self.model.predict_frame(*args, **kwargs)
+
+
+def test_ghosts_written_in_place_equal_the_predict_frame_path(simulated_sample):
+    """GhostModel writes ghosts straight into the result buffers (contiguous views); a model
+    with only predict_frame gets them copied. Both give the same results, metric included."""
+    from ghostedge.model.inference import GhostModel
+
+    play, sim = simulated_sample
+    model = GhostModel()
+    runs = []
+    for m in (model, _PredictFrameOnly(model)):
+        eng = _engine_for(play, sim, model=m)
+        runs.append(_run_frames(eng, sim, sim.packets, play))
+        assert eng.counters()["errors_inference"] == 0 and eng.counters()["errors_metric"] == 0
+        live = eng.latest()
+        assert all(a.flags.c_contiguous for a in (live.mean, live.sigma, live.metric))
+        eng.close()
+    scored = 0
+    for a, b in zip(*runs):
+        assert a.frame_id == b.frame_id and a.ok == b.ok
+        for name in ("mean", "sigma", "metric"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        scored += int(np.isfinite(a.metric).any())
+    assert scored > len(runs[0]) // 2

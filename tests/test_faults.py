@@ -305,7 +305,7 @@ def test_engine_history_is_the_last_three_frames_in_order():
     eng.close()
 
 
-def test_ingest_rows_to_frame_maps_slots_and_applies_the_ball_rule():
+def test_ingest_rows_to_frame_maps_slots_and_takes_the_filtered_ball():
     from ghostedge.engine import INGEST_ROW_FIELDS, ingest_rows_to_frame
 
     rows = np.full((len(INGEST_ROW_FIELDS), 4), np.nan)  # 3 ingest players + the ball
@@ -313,14 +313,11 @@ def test_ingest_rows_to_frame_maps_slots_and_applies_the_ball_rule():
     src, dst = np.array([0, 2]), np.array([3, 0])  # ingest 1 unknown to the roster
     xy, o, ball = np.zeros((5, 2)), np.zeros(5), np.zeros(2)
     gather = np.empty((3, 2))
-    rows[:, 3] = [50.0, 20.0, np.nan, 50.5, 20.5]  # filter 0.7 yd from the reads: keep the filter
-    assert not ingest_rows_to_frame(rows, src, dst, gather, xy, o, ball, 3.0)
+    rows[:, 3] = [50.0, 20.0, np.nan]
+    ingest_rows_to_frame(rows, src, dst, gather, xy, o, ball)
     assert xy[3].tolist() == [1.0, 4.0] and xy[0].tolist() == [3.0, 6.0] and np.isnan(xy[[1, 2, 4]]).all()
     assert o[3] == 90.0 and o[0] == 270.0 and np.isnan(o[[1, 2, 4]]).all()
     assert ball.tolist() == [50.0, 20.0]
-    rows[3:, 3] = [55.0, 20.0]  # 5 yd apart: the filter lost the ball, use the reads
-    assert ingest_rows_to_frame(rows, src, dst, gather, xy, o, ball, 3.0)
-    assert ball.tolist() == [55.0, 20.0]
-    rows[3:, 3] = np.nan  # no reads this tick: the filter's ball
-    assert not ingest_rows_to_frame(rows, src, dst, gather, xy, o, ball, 3.0)
-    assert ball.tolist() == [50.0, 20.0]
+    rows[:2, 3] = np.nan  # the filter has no ball (lost or never seen): none
+    ingest_rows_to_frame(rows, src, dst, gather, xy, o, ball)
+    assert np.isnan(ball).all()

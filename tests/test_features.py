@@ -184,3 +184,37 @@ def test_mirror_affine_matches_the_cpp_mirror_for_every_feature():
     mirrored, _ = _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, True, True)
     scale, shift = mirror_affine(FEATURE_NAMES)
     np.testing.assert_allclose(mirrored, plain * scale + shift, rtol=1e-5, atol=2e-4)
+
+
+def test_model_input_selection_and_output_conversion_bindings():
+    feats = np.arange(3 * N_FEATURES, dtype=np.float32).reshape(3, N_FEATURES)
+    feats[1, 4] = np.nan
+    cols = np.array([4, 0, N_FEATURES - 1], np.int64)
+    inputs, valid = np.empty((3, 3), np.float32), np.empty(3, np.uint8)
+    assert _core.select_model_inputs(feats, cols, inputs, valid) == 2
+    np.testing.assert_array_equal(valid, [1, 0, 1])
+    np.testing.assert_array_equal(inputs, np.where(valid[:, None] == 1, feats[:, cols], 0.0))
+    with pytest.raises(ValueError):
+        too_far = np.array([N_FEATURES], np.int64)
+        _core.select_model_inputs(feats, too_far, np.empty((3, 1), np.float32), valid)
+    with pytest.raises(ValueError):  # float64 features would need a copy: refused
+        _core.select_model_inputs(feats.astype(np.float64), cols, inputs, valid)
+
+    d, r, hmax, h = 2, 3, 5, 4
+    rng = np.random.default_rng(0)
+    disp = rng.normal(0, 1, (d * r, hmax, 2)).astype(np.float32)
+    sig = rng.uniform(0.1, 1, (d * r, hmax, 2)).astype(np.float32)
+    start = rng.uniform(10, 50, (d, 2))
+    ok = np.array([1, 1, 0, 1, 1, 1], np.uint8)
+    mean, sigma = np.empty((d, r, h, 2)), np.empty((d, r, h, 2))
+    for play_left in (False, True):
+        _core.model_outputs_to_field(disp, sig, ok, start, h, play_left, False, mean, sigma)
+        signs = np.array([-1.0, -1.0]) if play_left else np.array([1.0, 1.0])
+        want = disp[:, :h].reshape(d, r, h, 2).astype(np.float64) * signs + start[:, None, None, :]
+        want_sigma = sig[:, :h].reshape(d, r, h, 2).astype(np.float64)
+        bad = ok.reshape(d, r) == 0
+        want[bad], want_sigma[bad] = np.nan, np.nan
+        np.testing.assert_array_equal(mean, want)
+        np.testing.assert_array_equal(sigma, want_sigma)
+    with pytest.raises(ValueError):
+        _core.model_outputs_to_field(disp, sig, ok, start, hmax + 1, False, False, mean, sigma)

@@ -103,8 +103,9 @@ def test_ingest_eval_thresholds_on_real_plays(real_report):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="measured 0.77 x raw on all 428 plays (docs/filtering.md): the single-tag "
-                   "fallback's bias (held orientation while the player turns) counts in both RMSEs; not yet met")
+@pytest.mark.xfail(strict=True, reason="issue 2 asks for <= 0.70 x raw with at most one frame of delay; the best "
+                   "constant-acceleration smoother with one frame of look-ahead reaches ~0.76 (docs/filtering.md, "
+                   "'What one frame of delay allows'; tools/fixed_lag_bound.py)")
 def test_smoothing_gain_on_real_plays(real_report):
     assert real_report["position_rmse_in"] <= 0.7 * real_report["raw_rmse_in"]
 

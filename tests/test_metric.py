@@ -208,3 +208,33 @@ def test_reference_table_with_the_shipped_model(ngs_dataset):
     other_seed = metric.reference_table(ngs_dataset.iter_plays(keys), model, seed=1, n_boot=200)
     assert other_seed["predicted"] == table["predicted"]  # only the perturbation is random
     assert other_seed["perturbed"] != table["perturbed"]
+
+
+@pytest.mark.slow
+def test_heldout_table_separates_good_from_bad_defending(ngs_dataset):
+    # Issue 4's acceptance figures on the held-out games (docs/metric.md, "Measured table").
+    table = metric.evaluation_metric(ngs_dataset, _shipped_model(), split="heldout", n_boot=300, progress=False)
+    assert table["ci95"]["perturbed_minus_predicted"][0] > 0
+    assert table["separation_ratio"] >= 3.0
+    assert table["ghost_rmse_yd"] < 1.363  # rolled-out ghosts beat one call per flight
+
+
+def test_live_ghost_metric_equals_score_on_the_paths_it_builds():
+    rng = np.random.default_rng(3)
+    d, r, h, step_dt = 3, 4, 10, 0.1
+    start = rng.uniform(10, 40, (d, 2))
+    mean = start[:, None, None, :] + np.cumsum(rng.normal(0, 0.6, (d, r, h, 2)), axis=2)
+    mean[2, 1, 4, 0] = np.nan
+    rcv_xy, rcv_vel = rng.uniform(10, 40, (r, 2)), rng.normal(0, 5, (r, 2))
+    out = np.empty((d, r))
+    metric.score_ghosts_into(start, mean, rcv_xy, rcv_vel, step_dt, out)
+    ghost = metric.ghost_paths(start, mean)  # [D, R, H+1, 2]
+    steps = np.arange(h + 1)[:, None] * step_dt
+    receiver = rcv_xy[:, None, :] + steps[None] * rcv_vel[:, None, :]  # [R, H+1, 2]
+    expected = metric.score(ghost, receiver[None]).value
+    np.testing.assert_array_equal(out, expected)
+    assert np.isnan(out[2, 1]) and np.isfinite(np.delete(out.ravel(), 2 * r + 1)).all()
+    with pytest.raises(ValueError):  # not float64: refused rather than copied
+        metric.score_ghosts_into(start.astype(np.float32), mean, rcv_xy, rcv_vel, step_dt, out)
+    with pytest.raises(ValueError):
+        metric.score_ghosts_into(start, mean, rcv_xy[:2], rcv_vel, step_dt, out)

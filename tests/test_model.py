@@ -260,3 +260,25 @@ def test_counterfactual_target_moves_near_defenders_and_spares_far_ones(shipped,
     assert near_n >= 30 and far_shift.size >= 30
     assert np.mean(closer > 0) > 0.6 and np.median(closer) > 0.0
     assert np.median(far_shift) < 0.5 and np.median(far_shift) < np.median(np.abs(closer))
+
+
+def test_predict_frame_into_fills_caller_buffers_like_predict_frame(shipped, ngs_dataset):
+    """The engine's form writes the same ghosts into its own buffers; pairs that cannot be
+    scored (a defender missing at t-1) are NaN in both outputs and invalid."""
+    play = next(p for p in ngs_dataset.iter_plays() if is_pass_play(p))
+    t = play.frame_index(play.pass_forward_frame)
+    d, r = play.defensive_backs(), play.eligible_receivers()
+    xy = play.xy[t - 2 : t + 1].copy()
+    xy[1, d[0]] = np.nan
+    args = (xy, play.o[t - 2 : t + 1], play.ball_xy[t - 2 : t + 1], d, r,
+            PlayContext.from_play(play))
+    g = shipped.predict_frame(*args, horizon=12)
+    mean = np.full((d.size, r.size, 12, 2), -1.0)
+    sigma = np.full_like(mean, -1.0)
+    valid = shipped.predict_frame_into(*args, 12, mean_out=mean, sigma_out=sigma)
+    assert np.array_equal(valid, g.valid) and not valid[0].any() and valid[1:].all()
+    np.testing.assert_array_equal(mean, g.mean)
+    np.testing.assert_array_equal(sigma, g.sigma)
+    assert np.isnan(mean[0]).all() and np.isnan(sigma[0]).all() and np.isfinite(mean[1:]).all()
+    with pytest.raises(ValueError):  # output buffers of another horizon: refused
+        shipped.predict_frame_into(*args, 10, mean_out=mean, sigma_out=sigma)

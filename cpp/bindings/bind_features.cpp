@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
 #include <string>
 
 #include "ghostedge/features.hpp"
@@ -87,6 +88,68 @@ py::tuple build_pair_features(const py::handle& xy_obj, const py::handle& o_obj,
     return py::make_tuple(out, n_valid);
 }
 
+std::int64_t select_model_inputs(const py::handle& features_obj, const py::handle& columns_obj,
+                                 const py::handle& inputs_obj, const py::handle& valid_obj) {
+    auto features = exact<float>(features_obj, "features");
+    if (features.ndim() < 1 || features.shape(features.ndim() - 1) != gf::kNumFeatures)
+        throw py::value_error("features: expected shape (..., " + std::to_string(gf::kNumFeatures) + ")");
+    const py::ssize_t rows = features.size() / gf::kNumFeatures;
+    auto columns = exact<std::int64_t>(columns_obj, "columns");
+    if (columns.ndim() != 1) throw py::value_error("columns: expected a 1-d int64 array");
+    const py::ssize_t n_columns = columns.shape(0);
+    for (py::ssize_t j = 0; j < n_columns; ++j)
+        if (columns.data()[j] < 0 || columns.data()[j] >= gf::kNumFeatures)
+            throw py::value_error("columns: index outside 0.." + std::to_string(gf::kNumFeatures - 1));
+    auto inputs = exact<float>(inputs_obj, "inputs");
+    require_shape(inputs, {rows, n_columns}, "inputs");
+    auto valid = exact<std::uint8_t>(valid_obj, "valid");
+    require_shape(valid, {rows}, "valid");
+    if (!inputs.writeable() || !valid.writeable()) throw py::value_error("inputs/valid: read-only");
+    const float* fp = features.data();
+    const std::int64_t* cp = columns.data();
+    float* ip = inputs.mutable_data();
+    std::uint8_t* vp = valid.mutable_data();
+    py::gil_scoped_release release;
+    return gf::select_model_inputs(fp, rows, cp, n_columns, ip, vp);
+}
+
+void model_outputs_to_field(const py::handle& mean_obj, const py::handle& sigma_obj,
+                            const py::handle& valid_obj, const py::handle& start_obj,
+                            py::ssize_t horizon, bool play_left, bool mirror_y,
+                            const py::handle& mean_out_obj, const py::handle& sigma_out_obj) {
+    auto start = exact<double>(start_obj, "start_xy");
+    if (start.ndim() != 2) throw py::value_error("start_xy: expected shape (D, 2)");
+    const py::ssize_t nd = start.shape(0);
+    require_shape(start, {nd, 2}, "start_xy");
+    auto mean_out = exact<double>(mean_out_obj, "mean_out");
+    if (mean_out.ndim() != 4) throw py::value_error("mean_out: expected shape (D, R, H, 2)");
+    const py::ssize_t nr = mean_out.shape(1);
+    require_shape(mean_out, {nd, nr, horizon, 2}, "mean_out");
+    auto sigma_out = exact<double>(sigma_out_obj, "sigma_out");
+    require_shape(sigma_out, {nd, nr, horizon, 2}, "sigma_out");
+    auto mean = exact<float>(mean_obj, "mean_model");
+    if (mean.ndim() != 3) throw py::value_error("mean_model: expected shape (D*R, H_max, 2)");
+    const py::ssize_t horizon_max = mean.shape(1);
+    require_shape(mean, {nd * nr, horizon_max, 2}, "mean_model");
+    auto sigma = exact<float>(sigma_obj, "sigma_model");
+    require_shape(sigma, {nd * nr, horizon_max, 2}, "sigma_model");
+    auto valid = exact<std::uint8_t>(valid_obj, "valid");
+    require_shape(valid, {nd * nr}, "valid");
+    if (horizon < 1 || horizon > horizon_max)
+        throw py::value_error("horizon must be 1.." + std::to_string(horizon_max));
+    if (!mean_out.writeable() || !sigma_out.writeable())
+        throw py::value_error("mean_out/sigma_out: read-only");
+    const float* mp = mean.data();
+    const float* sp = sigma.data();
+    const std::uint8_t* vp = valid.data();
+    const double* st = start.data();
+    double* mo = mean_out.mutable_data();
+    double* so = sigma_out.mutable_data();
+    py::gil_scoped_release release;
+    gf::model_outputs_to_field(mp, sp, horizon_max, vp, st, nd, nr, horizon, {play_left, mirror_y},
+                               mo, so);
+}
+
 }  // namespace
 
 void bind_features(py::module_& m) {
@@ -104,4 +167,15 @@ void bind_features(py::module_& m) {
           "float64 [3,N] degrees, ball_hist float64 [3,2], is_offense uint8 [N], context float64\n"
           "[6] (model frame), defenders/receivers int64 player indices. Returns (out float32\n"
           "[D,R,F], n_valid); invalid pairs are rows of NaN. Pass `out` to avoid allocation.");
+    m.def("select_model_inputs", &select_model_inputs, py::arg("features"), py::arg("columns"),
+          py::arg("inputs"), py::arg("valid"),
+          "Model input rows from pair features float32 [..., F]: inputs float32 [B, C] =\n"
+          "features[:, columns]; rows with a non-finite selected value are zeroed and get\n"
+          "valid uint8 [B] = 0. Writes into the given arrays; returns the number of valid rows.");
+    m.def("model_outputs_to_field", &model_outputs_to_field, py::arg("mean_model"),
+          py::arg("sigma_model"), py::arg("valid"), py::arg("start_xy"), py::arg("horizon"),
+          py::arg("play_left"), py::arg("mirror_y"), py::arg("mean_out"), py::arg("sigma_out"),
+          "Model outputs float32 [D*R, H_max, 2] (model-frame displacement, sigma) -> raw field\n"
+          "yards float64 [D, R, H, 2] in mean_out / sigma_out: start_xy[d] + displacement * axis\n"
+          "signs, and sigma; NaN where valid uint8 [D*R] is 0 or the start is not finite.");
 }

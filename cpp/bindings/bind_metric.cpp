@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -66,6 +67,44 @@ py::array_t<double> batch(const DoubleArray& defender, const DoubleArray& receiv
     }
     return out;
 }
+// The engine's per-frame call: arrays must already be float64 C-contiguous (no copies made).
+void ghosts(const py::handle& start_obj, const py::handle& mean_obj, const py::handle& rxy_obj,
+            const py::handle& rvel_obj, double step_dt, const py::handle& out_obj, double dt,
+            double top_speed, double speed_limit, double effort_weight,
+            double speed_penalty_weight) {
+    using Exact = py::array_t<double, py::array::c_style>;
+    const auto exact = [](const py::handle& h, const char* name) {
+        if (!Exact::check_(h))
+            throw py::value_error(std::string(name) + ": expected a C-contiguous float64 array");
+        return py::reinterpret_borrow<Exact>(h);
+    };
+    const MetricParams params =
+        make_params(dt, top_speed, speed_limit, effort_weight, speed_penalty_weight);
+    if (!std::isfinite(step_dt)) throw py::value_error("step_dt must be finite");
+    auto start = exact(start_obj, "start_xy");
+    auto mean = exact(mean_obj, "mean");
+    auto rxy = exact(rxy_obj, "receiver_xy");
+    auto rvel = exact(rvel_obj, "receiver_vel");
+    auto out = exact(out_obj, "out");
+    if (mean.ndim() != 4 || mean.shape(3) != 2)
+        throw py::value_error("mean must have shape [D, R, H, 2]");
+    const py::ssize_t nd = mean.shape(0), nr = mean.shape(1), h = mean.shape(2);
+    const auto is = [](const Exact& a, py::ssize_t n0, py::ssize_t n1) {
+        return a.ndim() == 2 && a.shape(0) == n0 && a.shape(1) == n1;
+    };
+    if (!is(start, nd, 2)) throw py::value_error("start_xy must have shape [D, 2]");
+    if (!is(rxy, nr, 2) || !is(rvel, nr, 2))
+        throw py::value_error("receiver_xy and receiver_vel must have shape [R, 2]");
+    if (!is(out, nd, nr) || !out.writeable()) throw py::value_error("out must be writeable [D, R]");
+    const double* sp = start.data();
+    const double* mp = mean.data();
+    const double* xp = rxy.data();
+    const double* vp = rvel.data();
+    double* op = out.mutable_data();
+    py::gil_scoped_release release;
+    ghostedge::metric_ghosts(sp, mp, static_cast<std::size_t>(nd), static_cast<std::size_t>(nr),
+                             static_cast<std::size_t>(h), xp, vp, step_dt, params, op);
+}
 }  // namespace
 
 void bind_metric(py::module_& m) {
@@ -76,6 +115,14 @@ void bind_metric(py::module_& m) {
           "Composite metric of K trajectories: defender and receiver [K, T, 2] (float64), "
           "optional lengths [K] (frames used per row). Returns [K, 4]: metric, closing, "
           "effort, speed_penalty (NaN rows where undefined). See docs/metric.md.");
+
+    m.def("metric_ghosts", &ghosts, py::arg("start_xy"), py::arg("mean"), py::arg("receiver_xy"),
+          py::arg("receiver_vel"), py::arg("step_dt"), py::arg("out"), py::arg("dt") = 0.1,
+          py::arg("top_speed") = 11.0, py::arg("speed_limit") = 12.5,
+          py::arg("effort_weight") = 0.25, py::arg("speed_penalty_weight") = 2.0,
+          "Live metric of a frame's ghosts into out [D, R] (float64): ghost (d, r) = start_xy\n"
+          "[D, 2] then mean [D, R, H, 2]; receiver r's path = receiver_xy[r] + k * step_dt *\n"
+          "receiver_vel[r], k = 0..H. Same values as metric_batch on those paths.");
 
     py::class_<ghostedge::MetricAccumulator>(
         m, "MetricAccumulator",

@@ -197,4 +197,58 @@ std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* def
     return n_valid;
 }
 
+std::int64_t select_model_inputs(const float* features, std::int64_t n_rows,
+                                 const std::int64_t* columns, std::int64_t n_columns,
+                                 float* inputs, std::uint8_t* valid) noexcept {
+    bool columns_ok = true;
+    for (std::int64_t j = 0; j < n_columns; ++j)
+        columns_ok = columns_ok && columns[j] >= 0 && columns[j] < kNumFeatures;
+    std::int64_t n_valid = 0;
+    for (std::int64_t b = 0; b < n_rows; ++b) {
+        const float* src = features + b * kNumFeatures;
+        float* dst = inputs + b * n_columns;
+        bool ok = columns_ok;
+        for (std::int64_t j = 0; j < n_columns && ok; ++j) {
+            dst[j] = src[columns[j]];
+            ok = std::isfinite(dst[j]);
+        }
+        if (!ok)
+            for (std::int64_t j = 0; j < n_columns; ++j) dst[j] = 0.0f;
+        valid[b] = ok ? 1 : 0;
+        n_valid += ok ? 1 : 0;
+    }
+    return n_valid;
+}
+
+void model_outputs_to_field(const float* mean_model, const float* sigma_model,
+                            std::int64_t horizon_max, const std::uint8_t* valid,
+                            const double* start_xy, std::int64_t n_defenders,
+                            std::int64_t n_receivers, std::int64_t horizon, Orientation orient,
+                            double* mean_out, double* sigma_out) noexcept {
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    const double sx = orient.play_left ? -1.0 : 1.0;
+    const double sy = (orient.play_left != orient.mirror_y) ? -1.0 : 1.0;
+    for (std::int64_t d = 0; d < n_defenders; ++d) {
+        const double x0 = start_xy[2 * d], y0 = start_xy[2 * d + 1];
+        const bool start_ok = std::isfinite(x0) && std::isfinite(y0);
+        for (std::int64_t r = 0; r < n_receivers; ++r) {
+            const std::int64_t b = d * n_receivers + r;
+            const float* m = mean_model + b * horizon_max * 2;
+            const float* s = sigma_model + b * horizon_max * 2;
+            double* mo = mean_out + b * horizon * 2;
+            double* so = sigma_out + b * horizon * 2;
+            if (!valid[b] || !start_ok) {
+                for (std::int64_t k = 0; k < 2 * horizon; ++k) mo[k] = so[k] = kNaN;
+                continue;
+            }
+            for (std::int64_t k = 0; k < horizon; ++k) {
+                mo[2 * k] = static_cast<double>(m[2 * k]) * sx + x0;
+                mo[2 * k + 1] = static_cast<double>(m[2 * k + 1]) * sy + y0;
+                so[2 * k] = static_cast<double>(s[2 * k]);
+                so[2 * k + 1] = static_cast<double>(s[2 * k + 1]);
+            }
+        }
+    }
+}
+
 }  // namespace ghostedge::features

@@ -13,6 +13,11 @@ constexpr double kFieldLengthYd = 120.0;
 constexpr double kFieldWidthYd = 160.0 / 3.0;
 // How far the gate may widen with the track's own position uncertainty (in sigmas).
 constexpr double kGateSigmas = 4.0;
+// Shoulder reads are gated at their predicted spot while the orientation sigma is under 90 deg;
+// beyond it (an orientation held ~0.45 s since its last measurement, or kept through a
+// re-acquisition) around the centre, half a shoulder wider. 30 deg is reached between ordinary
+// ticks and measured worse (docs/filtering.md).
+constexpr double kMaxGateOrientationVarDeg2 = 90.0 * 90.0;
 // Acquiring the ball: it can move 2-3 yd within one tick, so the median test is looser.
 constexpr double kBallAcquireGateYd = 3.0;
 // The ball's read gate is wide (it must let a throw through), so ball reads that passed it are
@@ -65,7 +70,10 @@ void gate_group(const TagRead* r, std::size_t n, double side, bool is_ball,
             gate = base_gate +
                    std::min(cfg.read_gate_max_extra_yd, kGateSigmas * track.position_sigma_at(r[i].time_us));
             if (side != 0.0) {
-                if (track.has_orientation()) {
+                // An orientation held while a shoulder was silent (or kept through a
+                // re-acquisition) may be far off by now: gate around the centre instead.
+                if (track.has_orientation() &&
+                    track.orientation_var_at(r[i].time_us) <= kMaxGateOrientationVarDeg2) {
                     double ux, uy;
                     right_shoulder_unit(track.orientation_deg(), ux, uy);
                     px += side * cfg.shoulder_half_width_yd * ux;

@@ -18,6 +18,8 @@ constexpr double kFieldWidthYd = 160.0 / 3.0;
 constexpr double kInitVelVar = 25.0;
 constexpr double kInitAccVar = 25.0;
 constexpr double kInitRateVar = 200.0 * 200.0;  // deg^2/s^2
+// Orientation kept through a re-acquisition without a shoulder pair: a guess, not a measurement.
+constexpr double kReacquiredOrientationVar = 180.0 * 180.0;  // deg^2
 // The ball: thrown at up to ~25 yd/s, so a new ball track knows next to nothing of its velocity.
 constexpr double kBallInitVelVar = 20.0 * 20.0;
 constexpr double kBallInitAccVar = 100.0 * 100.0;
@@ -73,11 +75,16 @@ void TrackFilter::initialise(const Measurement& m, bool keep_velocity) noexcept 
     P_[0][0] = m.var_yd2;
     P_[1][1] = cfg_.is_ball ? kBallInitVelVar : kInitVelVar;
     P_[2][2] = cfg_.is_ball ? kBallInitAccVar : kInitAccVar;
-    has_o_ = false;
     if (m.has_o && std::isfinite(m.o_deg)) {
         has_o_ = true;
         o_[0] = m.o_deg; o_[1] = 0;
         Po_[0][0] = m.o_var_deg2; Po_[0][1] = Po_[1][0] = 0; Po_[1][1] = kInitRateVar;
+    } else if (has_o_) {
+        // Re-acquired on one shoulder: keep the last orientation for the single-tag offset, as
+        // a track that never lost the player holds it while a shoulder is silent, but know
+        // nothing of it (the next shoulder pair is taken whatever it says).
+        o_[1] = 0;
+        Po_[0][0] = kReacquiredOrientationVar; Po_[0][1] = Po_[1][0] = 0; Po_[1][1] = kInitRateVar;
     }
 }
 

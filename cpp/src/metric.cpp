@@ -87,4 +87,26 @@ void metric_batch(const double* defender_xy, const double* receiver_xy, std::siz
     }
 }
 
+void metric_ghosts(const double* start_xy, const double* mean, std::size_t n_defenders,
+                   std::size_t n_receivers, std::size_t horizon, const double* receiver_xy,
+                   const double* receiver_vel, double step_dt, const MetricParams& params,
+                   double* out) noexcept {
+    MetricAccumulator acc(params);
+    for (std::size_t d = 0; d < n_defenders; ++d) {
+        for (std::size_t r = 0; r < n_receivers; ++r) {
+            const double* ghost = mean + (d * n_receivers + r) * horizon * 2;
+            const double rx = receiver_xy[2 * r], ry = receiver_xy[2 * r + 1];
+            const double vx = receiver_vel[2 * r], vy = receiver_vel[2 * r + 1];
+            acc.reset();
+            for (std::size_t k = 0; k <= horizon; ++k) {
+                // Same operations as numpy's rx + (k * dt) * vx, for identical results.
+                const double s = static_cast<double>(k) * step_dt;
+                const double* p = k == 0 ? start_xy + 2 * d : ghost + 2 * (k - 1);
+                acc.push(p[0], p[1], rx + s * vx, ry + s * vy);
+            }
+            out[d * n_receivers + r] = acc.current().value;
+        }
+    }
+}
+
 }  // namespace ghostedge

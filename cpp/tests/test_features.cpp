@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "check.hpp"
 #include "ghostedge/features.hpp"
@@ -94,5 +95,37 @@ int main() {
     // Out-of-range indices are rejected, not read.
     const std::int64_t bad[1] = {7};
     CHECK(gf::build_pair_features(f, bad, 1, recs, 1, {false, false}, out) == 0);
+
+    {  // model input selection: chosen columns in order; a row with a NaN among them is zeroed
+        std::vector<float> feats(3 * gf::kNumFeatures);
+        for (std::size_t i = 0; i < feats.size(); ++i) feats[i] = static_cast<float>(i);
+        feats[1 * gf::kNumFeatures + 4] = std::numeric_limits<float>::quiet_NaN();  // used column
+        feats[2 * gf::kNumFeatures + 5] = std::numeric_limits<float>::quiet_NaN();  // unused one
+        const std::int64_t cols[3] = {4, 0, 48};
+        float inputs[3 * 3];
+        std::uint8_t row_valid[3];
+        CHECK(gf::select_model_inputs(feats.data(), 3, cols, 3, inputs, row_valid) == 2);
+        CHECK(row_valid[0] == 1 && row_valid[1] == 0 && row_valid[2] == 1);
+        CHECK(inputs[0] == 4.0f && inputs[1] == 0.0f && inputs[2] == 48.0f);
+        CHECK(inputs[3] == 0.0f && inputs[4] == 0.0f && inputs[5] == 0.0f);
+        CHECK(inputs[6] == static_cast<float>(2 * gf::kNumFeatures + 4));
+        const std::int64_t out_of_range[1] = {gf::kNumFeatures};
+        CHECK(gf::select_model_inputs(feats.data(), 3, out_of_range, 1, inputs, row_valid) == 0);
+    }
+    {  // model outputs back to field yards: start + displacement * axis signs; NaN when invalid
+        constexpr std::int64_t nd = 2, nr = 1, hmax = 3, h = 2;
+        float mean[nd * nr * hmax * 2], sigma[nd * nr * hmax * 2];
+        for (int i = 0; i < nd * nr * hmax * 2; ++i) mean[i] = 0.5f * static_cast<float>(i + 1), sigma[i] = 0.25f;
+        const double start[nd * 2] = {30.0, 20.0, 60.0, 10.0};
+        const std::uint8_t pair_valid[nd * nr] = {1, 0};
+        double mo[nd * nr * h * 2], so[nd * nr * h * 2];
+        gf::model_outputs_to_field(mean, sigma, hmax, pair_valid, start, nd, nr, h, {true, false}, mo, so);
+        CHECK(mo[0] == 30.0 - 0.5 && mo[1] == 20.0 - 1.0);  // play left: both axes flipped
+        CHECK(mo[2] == 30.0 - 1.5 && mo[3] == 20.0 - 2.0);
+        CHECK(so[0] == 0.25 && so[3] == 0.25);
+        for (int k = 4; k < 8; ++k) CHECK(std::isnan(mo[k]) && std::isnan(so[k]));
+        gf::model_outputs_to_field(mean, sigma, hmax, pair_valid, start, nd, nr, h, {false, false}, mo, so);
+        CHECK(mo[0] == 30.5 && mo[1] == 21.0);
+    }
     return check::finish();
 }

@@ -239,5 +239,87 @@ int main() {
         CHECK_NEAR(out.s, std::hypot(vx, vy), 1.0);
         CHECK(ball.resets() == 0 && ball.rejected() == 0);
     }
+
+    // Re-acquisition after a gap longer than the hold time (a 2 s packet loss). A player runs at
+    // 6 yd/s facing his direction of motion; one filter sees every tick, the other none for 2 s
+    // (held, then lost) and then re-acquires him from a shoulder alone. Within 1 s of clean data
+    // the two must agree (the ghosts are compared there): the re-acquired track keeps the last
+    // orientation for the single-tag offset, as the uninterrupted one holds it, and its velocity
+    // comes from the new measurements.
+    {
+        TrackFilter clean, gapped;
+        std::mt19937 gap_rng(11);
+        std::normal_distribution<double> gap_noise(0.0, kSigma);
+        const double v = 6.0;
+        FilterOutput oc{}, og{};
+        double worst_after_1s = 0, worst_v_after_1s = 0;
+        bool kept_orientation = false;
+        for (int k = 0; k < 70; ++k) {
+            const int64_t t = k * kFrame;
+            const double x = 30 + v * 0.1 * k, y = 20;
+            const bool pair = k < 20 || k >= 55;  // one shoulder silent from 2 s to 5.5 s
+            Measurement m = meas(t, x + gap_noise(gap_rng), y + gap_noise(gap_rng));
+            if (pair) {
+                m.has_o = true;
+                m.o_deg = 90.0 + 2.0 * gap_noise(gap_rng) / kSigma;
+                m.o_var_deg2 = 4.0;
+            }
+            const bool in_gap = k >= 25 && k < 45;
+            oc = clean.step(t, &m);
+            og = gapped.step(t, in_gap ? nullptr : &m);
+            if (k == 44) CHECK(og.flags & kFlagLost);
+            if (k == 45) {
+                CHECK(!(og.flags & (kFlagLost | kFlagNoOrientation)));
+                kept_orientation = gapped.has_orientation() && std::fabs(wrap_deg_180(og.o - 90.0)) < 5.0;
+            }
+            if (k >= 45 + 8) {  // the check frame and the two before it
+                worst_after_1s = std::max(worst_after_1s, std::hypot(og.x - oc.x, og.y - oc.y));
+                worst_v_after_1s = std::max(worst_v_after_1s, std::fabs(og.s - oc.s));
+                CHECK_NEAR(og.o, oc.o, 5.0);
+            }
+        }
+        std::printf("re-acquired after 2 s: within %.4f yd / %.3f yd/s of the uninterrupted track after 0.8 s\n",
+                    worst_after_1s, worst_v_after_1s);
+        CHECK(kept_orientation);
+        CHECK(worst_after_1s < 0.01);
+        CHECK(worst_v_after_1s < 0.1);
+    }
+
+    // A shoulder that comes back after its orientation was held for 2 s: the player turned
+    // about (o 0 -> 180) while only his left tag was read, so the held orientation offsets the
+    // single-tag centre half a yard the wrong way and predicts the returning right shoulder a
+    // yard from where it is. An orientation that uncertain must not gate the returning reads
+    // out (that re-acquires the player late, and differently from a track re-acquired after a
+    // gap): both shoulders are accepted and give the new orientation at once.
+    {
+        TrackFilter f;
+        FusionConfig fcfg;
+        fcfg.single_tag_extra_sigma_yd = 0.05;  // a confident track: its read gate stays under a yard
+        TagRead left[3], right[3];
+        ReadVerdict vl[3], vr[3];
+        FusedPlayer fp{};
+        const double cx = 50, cy = 20;
+        for (int k = 0; k < 40; ++k) {
+            const int64_t tick = k * kFrame;
+            const double o = k < 10 ? 0.0 : 180.0;
+            double ux, uy;
+            right_shoulder_unit(o, ux, uy);
+            for (int i = 0; i < 3; ++i) {
+                const int64_t t = tick + 20000 + 30000 * i;
+                left[i] = TagRead{t, 1u, static_cast<float>(cx - 0.25 * ux), static_cast<float>(cy - 0.25 * uy), 0.f, 255};
+                right[i] = TagRead{t, 2u, static_cast<float>(cx + 0.25 * ux), static_cast<float>(cy + 0.25 * uy), 0.f, 255};
+            }
+            const bool right_silent = k >= 10 && k < 30;
+            fp = fuse_player(left, 3, right, right_silent ? 0 : 3, f, fcfg, vl, vr);
+            if (k == 30) {
+                CHECK(vr[0] == ReadVerdict::kAccepted && vr[1] == ReadVerdict::kAccepted && vr[2] == ReadVerdict::kAccepted);
+                CHECK(vl[0] == ReadVerdict::kAccepted);
+                CHECK(fp.valid && !fp.single_tag && fp.m.has_o);
+                CHECK(fp.m.has_o && std::fabs(wrap_deg_180(fp.m.o_deg - 180.0)) < 1.0);
+                CHECK(std::hypot(fp.m.x - cx, fp.m.y - cy) < 0.01);
+            }
+            f.step(tick, fp.valid ? &fp.m : nullptr);
+        }
+    }
     return check::finish();
 }

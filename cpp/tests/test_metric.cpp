@@ -109,5 +109,41 @@ int main() {
         acc.push(40.0, 20.0, 50.0, 20.0);
         CHECK(acc.push(41.0, 20.0, 50.0, 20.0) < 0.0);
     }
+    {  // the live form equals metric_batch on the paths it builds (start + ghost, receiver
+       // extrapolated at constant velocity), bit for bit; a NaN ghost gives NaN
+        constexpr std::size_t nd = 2, nr = 3, h = 6;
+        const double start[nd * 2] = {40.0, 20.0, 35.0, 30.0};
+        const double rxy[nr * 2] = {50.0, 20.0, 45.0, 12.0, 30.0, 40.0};
+        const double rvel[nr * 2] = {3.0, -1.0, 0.0, 7.5, -2.0, 0.5};
+        std::vector<double> mean(nd * nr * h * 2);
+        for (std::size_t i = 0; i < mean.size(); ++i)
+            mean[i] = start[(i / (nr * h * 2)) * 2 + i % 2] + 0.7 * static_cast<double>((i / 2) % h + 1);
+        mean[(1 * nr + 2) * h * 2 + 5] = std::nan("");
+        const double step_dt = 0.1;
+        double live[nd * nr];
+        ghostedge::metric_ghosts(start, mean.data(), nd, nr, h, rxy, rvel, step_dt, p, live);
+        for (std::size_t d = 0; d < nd; ++d) {
+            for (std::size_t r = 0; r < nr; ++r) {
+                std::vector<double> dp((h + 1) * 2), rp((h + 1) * 2);
+                for (std::size_t k = 0; k <= h; ++k) {
+                    const double* g = k == 0 ? start + 2 * d : &mean[((d * nr + r) * h + k - 1) * 2];
+                    dp[2 * k] = g[0];
+                    dp[2 * k + 1] = g[1];
+                    const double s = static_cast<double>(k) * step_dt;
+                    rp[2 * k] = rxy[2 * r] + s * rvel[2 * r];
+                    rp[2 * k + 1] = rxy[2 * r + 1] + s * rvel[2 * r + 1];
+                }
+                MetricValue batch{};
+                ghostedge::metric_batch(dp.data(), rp.data(), 1, h + 1, nullptr, p, &batch);
+                const double got = live[d * nr + r];
+                if (d == 1 && r == 2) {
+                    CHECK(std::isnan(got) && std::isnan(batch.value));
+                } else {
+                    CHECK(std::isfinite(got));
+                    CHECK(std::memcmp(&got, &batch.value, sizeof(double)) == 0);
+                }
+            }
+        }
+    }
     return check::finish();
 }

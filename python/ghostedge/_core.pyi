@@ -51,6 +51,20 @@ def metric_batch(
     speed_penalty_weight: float = 2.0,
 ) -> _npt.NDArray[_np.float64]: ...
 
+def metric_ghosts(
+    start_xy: _npt.NDArray[_np.float64],
+    mean: _npt.NDArray[_np.float64],
+    receiver_xy: _npt.NDArray[_np.float64],
+    receiver_vel: _npt.NDArray[_np.float64],
+    step_dt: float,
+    out: _npt.NDArray[_np.float64],
+    dt: float = 0.1,
+    top_speed: float = 11.0,
+    speed_limit: float = 12.5,
+    effort_weight: float = 0.25,
+    speed_penalty_weight: float = 2.0,
+) -> None: ...
+
 class MetricAccumulator:
     def __init__(
         self,
@@ -162,3 +176,22 @@ def build_pair_features(
     mirror_y: bool = False,
     out: _npt.NDArray[_np.float32] | None = None,
 ) -> tuple[_npt.NDArray[_np.float32], int]: ...
+
+def select_model_inputs(
+    features: _npt.NDArray[_np.float32],
+    columns: _npt.NDArray[_np.int64],
+    inputs: _npt.NDArray[_np.float32],
+    valid: _npt.NDArray[_np.uint8],
+) -> int: ...
+
+def model_outputs_to_field(
+    mean_model: _npt.NDArray[_np.float32],
+    sigma_model: _npt.NDArray[_np.float32],
+    valid: _npt.NDArray[_np.uint8],
+    start_xy: _npt.NDArray[_np.float64],
+    horizon: int,
+    play_left: bool,
+    mirror_y: bool,
+    mean_out: _npt.NDArray[_np.float64],
+    sigma_out: _npt.NDArray[_np.float64],
+) -> None: ...

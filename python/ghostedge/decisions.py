@@ -1,7 +1,8 @@
 """Quarterback-decision scoring: how covered would each eligible receiver have been?
 
 For a pass play, the ghost model is asked, for every eligible receiver in turn, where the
-defensive backs would have gone had the ball been thrown to him (one batched model call). Each
+defensive backs would have gone had the ball been thrown to him (rolled out over the flight:
+:mod:`ghostedge.rollout`). Each
 receiver is then judged by his ghost coverage at the ball's arrival (docs/metric.md,
 "Quarterback decisions"):
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from . import metric
 from .data.play import Play
+from .rollout import rollout_paths
 
 DEFAULT_HORIZON = 10  # frames scored when the play has no arrival frame after frame_id (1.0 s)
 
@@ -94,8 +96,8 @@ def analyse_decision(play: Play, model, frame_id: int | None = None) -> Decision
     if defenders.size == 0 or receivers.size == 0:
         raise ValueError(f"play {play.game_id}/{play.play_id} has no defensive backs or no eligible receivers")
     horizon = t1 - t0
-    mean = metric.predict_ghosts(model, play, t0, defenders, receivers, horizon)  # [D, R, H, 2]
-    paths = metric.ghost_paths(play.xy[t0, defenders], mean)  # [D, R, H+1, 2]
+    paths = np.stack([rollout_paths(model, play, t0, defenders, int(r), horizon) for r in receivers],
+                     axis=1)  # [D, R, H+1, 2]
     tracks = np.transpose(play.xy[t0 : t1 + 1, receivers], (1, 0, 2))  # [R, H+1, 2]
     scores = metric.score(paths, tracks[None]).value  # [D, R]
     at_arrival = np.linalg.norm(paths[:, :, -1] - tracks[None, :, -1], axis=-1)  # [D, R]

@@ -65,7 +65,6 @@ class EngineConfig:
     warmup_runs: int = 3  # inferences run in activate() so the first live frame is not slow
     require_model: bool = False  # True: activate() raises when the model cannot be loaded
     detect_pass: bool = True  # detect release/arrival from the ball tag (host events always work)
-    ball_max_filter_gap_yd: float = 3.0  # filtered ball farther than this from the reads: use the reads
     field_length_yd: float = FIELD_LENGTH_YD
     field_width_yd: float = FIELD_WIDTH_YD
     # Pass detector thresholds (yards, yd/s); measured on the shared data, see docs/plugin-api.md
@@ -236,38 +235,29 @@ def _registry_from_rows(rows: list):
 # Ingest output -> engine frame (shared with the soak's clean reference: one place for the rule)
 # ---------------------------------------------------------------------------------------------
 
-INGEST_ROW_FIELDS = ("x", "y", "o", "raw_x", "raw_y")
+INGEST_ROW_FIELDS = ("x", "y", "o")
 
 
 def ingest_rows_to_frame(rows: np.ndarray, ingest_src: np.ndarray, roster_dst: np.ndarray,
                          gather: np.ndarray, xy_out: np.ndarray, o_out: np.ndarray,
-                         ball_out: np.ndarray, ball_max_filter_gap_yd: float) -> bool:
+                         ball_out: np.ndarray) -> None:
     """Write one ingest frame into roster-slot arrays, in place (no allocation but index views).
 
-    rows [5, n_ingest + 1]: the pipeline's ``INGEST_ROW_FIELDS`` rows (players, then the ball)
+    rows [3, n_ingest + 1]: the pipeline's ``INGEST_ROW_FIELDS`` rows (players, then the ball)
     as ``IngestPipeline.tick_into`` writes them; ingest_src / roster_dst: the ingest slots the
     roster knows and their roster slots; gather [3, len(ingest_src)] scratch; xy_out [N, 2],
     o_out [N], ball_out [2]. Players the roster has but the pipeline does not are NaN; lost or
-    never-seen players are NaN in the pipeline's output already.
-
-    The ball is the filter's estimate, unless it has drifted more than
-    ``ball_max_filter_gap_yd`` from this tick's fused reads (a filter that lost a ball after a
-    throw); the reads lag ~half a frame of flight but never diverge. Returns True when the
-    reads replaced the filter's ball."""
+    never-seen players are NaN in the pipeline's output already. The ball is the ingest
+    filter's (docs/filtering.md, "The ball")."""
     xy_out.fill(np.nan)
     o_out.fill(np.nan)
-    np.take(rows[:3], ingest_src, axis=1, out=gather, mode="clip")  # 'raise' buffers
+    np.take(rows, ingest_src, axis=1, out=gather, mode="clip")  # 'raise' buffers
     xy_out[roster_dst, 0] = gather[0]
     xy_out[roster_dst, 1] = gather[1]
     o_out[roster_dst] = gather[2]
     ns = rows.shape[1] - 1
-    bx, by, rx, ry = float(rows[0, ns]), float(rows[1, ns]), float(rows[3, ns]), float(rows[4, ns])
-    override = math.isfinite(rx) and not (math.hypot(bx - rx, by - ry) <= ball_max_filter_gap_yd)
-    if override:
-        bx, by = rx, ry
-    ball_out[0] = bx
-    ball_out[1] = by
-    return override
+    ball_out[0] = rows[0, ns]
+    ball_out[1] = rows[1, ns]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,7 +266,7 @@ def ingest_rows_to_frame(rows: np.ndarray, ingest_src: np.ndarray, roster_dst: n
 
 STAGES = ("ingest", "events", "features_inference", "metric", "target", "total_worker")
 COUNTERS = ("frames", "frames_inferred", "frames_skipped", "results_stale", "packets_pushed",
-            "bytes_pushed", "ball_filter_overrides", "errors_ingest", "errors_tick",
+            "bytes_pushed", "errors_ingest", "errors_tick",
             "errors_push_frame", "errors_inference", "errors_metric", "errors_event",
             "errors_calls_inactive", "errors_model_load", "frames_bad_values", "players_bad_values")
 
@@ -295,16 +285,19 @@ class GhostResult:
                  "defender_ids", "receiver_ids", "defender_xy", "receiver_xy", "ball_xy",
                  "mean", "sigma", "metric", "target_nfl_id", "target_index", "target_source",
                  "pass_forward_frame", "pass_arrived_frame", "timings_ms", "counters",
-                 "last_error", "_tick_monotonic", "_buffers")
+                 "last_error", "_tick_monotonic", "_buffers", "_horizon")
 
     def __init__(self, max_d: int, max_r: int, horizon: int, dt_s: float) -> None:
+        # mean / sigma / metric are flat so that their [d, r, ...] views are C-contiguous: the
+        # model and the metric write into them directly.
         self._buffers = {
             "defender_ids": np.zeros(max_d, np.int64), "receiver_ids": np.zeros(max_r, np.int64),
             "defender_xy": np.full((max_d, 2), np.nan), "receiver_xy": np.full((max_r, 2), np.nan),
-            "mean": np.full((max_d, max_r, horizon, 2), np.nan),
-            "sigma": np.full((max_d, max_r, horizon, 2), np.nan),
-            "metric": np.full((max_d, max_r), np.nan),
+            "mean": np.full(max_d * max_r * horizon * 2, np.nan),
+            "sigma": np.full(max_d * max_r * horizon * 2, np.nan),
+            "metric": np.full(max_d * max_r, np.nan),
         }
+        self._horizon = horizon
         self.dt_s = dt_s
         self.timings_ms = {s: float("nan") for s in STAGES}
         self.counters: dict[str, int] = {}
@@ -324,8 +317,10 @@ class GhostResult:
         b = self._buffers
         self.defender_ids, self.receiver_ids = b["defender_ids"][:d], b["receiver_ids"][:r]
         self.defender_xy, self.receiver_xy = b["defender_xy"][:d], b["receiver_xy"][:r]
-        self.mean, self.sigma = b["mean"][:d, :r], b["sigma"][:d, :r]
-        self.metric = b["metric"][:d, :r]
+        size = d * r * self._horizon * 2
+        self.mean = b["mean"][:size].reshape(d, r, self._horizon, 2)
+        self.sigma = b["sigma"][:size].reshape(d, r, self._horizon, 2)
+        self.metric = b["metric"][:d * r].reshape(d, r)
 
     def copy(self) -> "GhostResult":
         """A deep copy the engine will not overwrite."""
@@ -488,19 +483,24 @@ def infer_target(ball_xy: np.ndarray, ball_vel: np.ndarray, receiver_xy: np.ndar
 
     Ball and receivers are extrapolated at constant velocity; each receiver's closest approach
     to the ball within ``max_time_s`` is computed in closed form, and the receiver with the
-    smallest miss distance wins. Receivers behind the ball's path never win.
+    smallest miss distance wins (the first on a tie). Receivers behind the ball's path never
+    win. Plain floats: a frame has a handful of receivers, where numpy's per-call overhead
+    would cost more than the arithmetic (this runs on every frame after the throw).
     """
-    if receiver_xy.shape[0] == 0 or not np.isfinite(ball_xy).all() or not np.isfinite(ball_vel).all():
+    bx, by = float(ball_xy[0]), float(ball_xy[1])
+    bvx, bvy = float(ball_vel[0]), float(ball_vel[1])
+    if not (math.isfinite(bx) and math.isfinite(by) and math.isfinite(bvx) and math.isfinite(bvy)):
         return -1
-    rel = receiver_xy - ball_xy  # [R, 2]
-    rel_v = receiver_vel - ball_vel
-    vv = np.einsum("ij,ij->i", rel_v, rel_v)
-    t = np.where(vv > 1e-9, -np.einsum("ij,ij->i", rel, rel_v) / np.maximum(vv, 1e-9), 0.0)
-    t = np.clip(t, 0.0, max_time_s)
-    miss = np.hypot(rel[:, 0] + rel_v[:, 0] * t, rel[:, 1] + rel_v[:, 1] * t)
-    miss = np.where(np.isfinite(miss), miss, np.inf)
-    best = int(np.argmin(miss))
-    return best if np.isfinite(miss[best]) else -1
+    best, best_miss = -1, math.inf
+    for i, ((rx, ry), (vx, vy)) in enumerate(zip(receiver_xy.tolist(), receiver_vel.tolist())):
+        rel_x, rel_y, rel_vx, rel_vy = rx - bx, ry - by, vx - bvx, vy - bvy
+        vv = rel_vx * rel_vx + rel_vy * rel_vy
+        t = -(rel_x * rel_vx + rel_y * rel_vy) / vv if vv > 1e-9 else 0.0
+        t = min(max(t, 0.0), max_time_s)  # NaN stays NaN, and a NaN miss never wins
+        miss = math.hypot(rel_x + rel_vx * t, rel_y + rel_vy * t)
+        if miss < best_miss:
+            best, best_miss = i, miss
+    return best
 
 
 # ---------------------------------------------------------------------------------------------
@@ -539,6 +539,7 @@ class Engine:
         self.dt_s = 1.0 / self.config.rate_hz
         self._injected_model = model
         self._model = None
+        self._predict_into = None  # the model's predict_frame_into, when it has one
         self._state = "created"  # created -> active -> inactive -> closed
         self._roster: Roster | None = None
         self._lock = threading.Lock()  # guards only pointer swaps; never held while computing
@@ -617,7 +618,7 @@ class Engine:
             raise EngineStateError("close() called twice")
         if self._state == "active":
             self.deactivate()
-        self._model = None
+        self._model = self._predict_into = None
         self._pipeline = None
         self._state = "closed"
 
@@ -646,6 +647,9 @@ class Engine:
                             "serving positions without ghosts")
                 self._model = None
         self.providers = list(getattr(self._model, "providers", []) or [])
+        # GhostModel writes straight into the result buffers; other models (wrappers, test
+        # doubles) only need predict_frame, whose output is copied.
+        self._predict_into = getattr(self._model, "predict_frame_into", None)
 
     def _allocate(self) -> None:
         roster = self._roster
@@ -677,10 +681,6 @@ class Engine:
         self._host_held = 0
         self._detector = PassDetector(self.config, self.dt_s)
         self._host_target = -1
-        # Metric scratch: ghost trajectories with the start point prepended, receivers extrapolated
-        self._metric_def = np.zeros((d * r, h + 1, 2))
-        self._metric_rec = np.zeros((d * r, h + 1, 2))
-        self._steps = np.arange(h + 1, dtype=np.float64)[:, None] * self.dt_s
         self._slot_of_nfl = {int(v): i for i, v in enumerate(roster.nfl_ids)}
         self._is_offense = roster.offence_mask()
         self._context = self._model_context() if self._model is not None else None
@@ -793,10 +793,9 @@ class Engine:
             self._pipeline.tick_into(int(time_us), self._ingest_out, 0)
             self._advance_history()
             try:
-                if ingest_rows_to_frame(self._ingest_rows, self._ingest_src, self._ingest_dst,
-                                        self._ingest_gather, self._hist_xy[-1], self._hist_o[-1],
-                                        self._hist_ball[-1], self.config.ball_max_filter_gap_yd):
-                    self._counters["ball_filter_overrides"] += 1
+                ingest_rows_to_frame(self._ingest_rows, self._ingest_src, self._ingest_dst,
+                                     self._ingest_gather, self._hist_xy[-1], self._hist_o[-1],
+                                     self._hist_ball[-1])
             finally:  # keep the ring's twin rows equal whatever happened
                 self._commit_history()
             ingest_ms = (time.perf_counter() - t0) * 1e3
@@ -1022,9 +1021,7 @@ class Engine:
         res.receiver_ids[:] = self._roster.nfl_ids[rcv]
         res.defender_xy[...] = now_xy[dfd]
         res.receiver_xy[...] = now_xy[rcv]
-        res.mean[...] = np.nan
-        res.sigma[...] = np.nan
-        res.metric[...] = np.nan
+        res.metric.fill(np.nan)
         res.ok = True
         res.frame_id, res.time_us, res.phase = job.frame_id, job.time_us, job.phase
         res.pass_forward_frame, res.pass_arrived_frame = job.pass_forward_frame, job.pass_arrived_frame
@@ -1051,16 +1048,25 @@ class Engine:
             res.target_nfl_id = int(res.receiver_ids[res.target_index])
         res.timings_ms["target"] = (time.perf_counter() - t) * 1e3
 
-        if self._model is None:
-            res.ok = False
-        elif dfd.size and rcv.size:
+        if self._model is None or not (dfd.size and rcv.size):
+            res.mean.fill(np.nan)
+            res.sigma.fill(np.nan)
+            res.ok = self._model is not None
+        else:
             t = time.perf_counter()
             try:
-                ghosts = self._predict(job.xy, job.o, job.ball, dfd, rcv)
-                res.mean[...] = ghosts.mean
-                res.sigma[...] = ghosts.sigma
+                if self._predict_into is not None:
+                    self._predict_into(job.xy, job.o, job.ball, dfd, rcv, self._context,
+                                       self.config.horizon, is_offense=self._is_offense,
+                                       mean_out=res.mean, sigma_out=res.sigma)
+                else:
+                    ghosts = self._predict(job.xy, job.o, job.ball, dfd, rcv)
+                    res.mean[...] = ghosts.mean
+                    res.sigma[...] = ghosts.sigma
                 self._counters["frames_inferred"] += 1
             except Exception as exc:
+                res.mean.fill(np.nan)
+                res.sigma.fill(np.nan)
                 res.ok = False
                 self._count("errors_inference")
                 self._error(f"inference: {type(exc).__name__}: {exc}")
@@ -1068,7 +1074,7 @@ class Engine:
             if res.ok:
                 t = time.perf_counter()
                 try:
-                    self._score(res, now_xy[dfd], now_xy[rcv], rcv_vel)
+                    self._score(res, res.defender_xy, res.receiver_xy, rcv_vel)
                 except Exception as exc:
                     self._count("errors_metric")
                     self._error(f"metric: {type(exc).__name__}: {exc}")
@@ -1080,14 +1086,6 @@ class Engine:
     def _score(self, res: GhostResult, dfd_xy: np.ndarray, rcv_xy: np.ndarray, rcv_vel: np.ndarray) -> None:
         """Metric of every ghost (start point + mean) against the receiver's constant-velocity
         extrapolation over the horizon (live basis; docs/metric.md, 'Live')."""
-        from .metric import score
+        from .metric import score_ghosts_into
 
-        d, r = dfd_xy.shape[0], rcv_xy.shape[0]
-        k = d * r
-        h = self.config.horizon
-        dfd_traj = self._metric_def[:k].reshape(d, r, h + 1, 2)
-        dfd_traj[:, :, 0, :] = dfd_xy[:, None, :]
-        dfd_traj[:, :, 1:, :] = res.mean
-        rec_traj = self._metric_rec[:k].reshape(d, r, h + 1, 2)
-        rec_traj[...] = (rcv_xy[:, None, :] + self._steps[None, :, :] * rcv_vel[:, None, :])[None]
-        res.metric[...] = score(self._metric_def[:k], self._metric_rec[:k]).value.reshape(d, r)
+        score_ghosts_into(dfd_xy, res.mean, rcv_xy, rcv_vel, self.dt_s, res.metric)

@@ -83,6 +83,15 @@ def score(defender, receiver, lengths=None) -> MetricScores:
     return MetricScores(*(out[..., i] for i in range(4)))
 
 
+def score_ghosts_into(start_xy, ghost_mean, receiver_xy, receiver_vel, step_dt: float, out) -> None:
+    """The live engine's per-frame metric, into ``out`` [D, R]: ghost (d, r) is start_xy[d]
+    [D, 2] followed by ghost_mean[d, r] [D, R, H, 2]; receiver r runs at constant velocity,
+    receiver_xy[r] + k * step_dt * receiver_vel[r] for k = 0..H. Equals :func:`score` on those
+    paths; one C++ call, no temporaries. Arrays must be float64 and C-contiguous (ValueError)."""
+    _core.metric_ghosts(start_xy, ghost_mean, receiver_xy, receiver_vel, float(step_dt), out,
+                        DT, TOP_SPEED, SPEED_LIMIT, EFFORT_WEIGHT, SPEED_PENALTY_WEIGHT)
+
+
 def ghost_paths(start_xy, ghost_mean) -> np.ndarray:
     """Prepend each defender's tracked position at the throw to his ghost: [D, ..., H+1, 2].
 
@@ -233,11 +242,17 @@ class PlayScores:
     predicted: np.ndarray  # [D]
     perturbed: np.ndarray  # [D]
     perturbed_mask: np.ndarray  # [D] bool
+    # Squared position error of the predicted ghosts against the tracked defenders, summed over
+    # the kept defenders' flight frames t0+1..t1 and both axes, and how many points that is.
+    ghost_sq_error: float = 0.0
+    ghost_points: int = 0
 
 
-def score_play(play: Play, model, seed: int = 0) -> PlayScores | None:
+def score_play(play: Play, model, seed: int = 0, block: int | None = None) -> PlayScores | None:
     """Actual, predicted and perturbed metric for every defensive back of one pass play.
 
+    Ghosts are rolled out over the flight in blocks of ``block`` frames (default
+    :data:`ghostedge.rollout.ROLLOUT_BLOCK`; a block as long as the flight = one model call).
     None when the play has no usable flight (no throw/arrival/target, or the target's track
     misses a frame of the flight). A defender whose track misses a frame of the flight or of
     the input history is NaN in all three, so the three averages cover the same defenders.
@@ -245,8 +260,6 @@ def score_play(play: Play, model, seed: int = 0) -> PlayScores | None:
     flight = flight_of(play)
     if flight is None or flight.defenders.size == 0:
         return None
-    if flight.n_steps > int(getattr(model, "horizon", flight.n_steps)):
-        return None  # longer than the model can predict (counted as skipped)
     t0, t1, dbs = flight.t0, flight.t1, flight.defenders
     receiver = play.xy[t0 : t1 + 1, flight.target]  # [n+1, 2]
     if not np.isfinite(receiver).all():
@@ -259,36 +272,41 @@ def score_play(play: Play, model, seed: int = 0) -> PlayScores | None:
     if not usable.any():
         return PlayScores(play.game_id, play.play_id, dbs, nan, nan.copy(), nan.copy(), perturbed_mask)
 
+    from .rollout import ROLLOUT_BLOCK, rollout_paths
+
+    block = ROLLOUT_BLOCK if block is None else int(block)
     actual = score(actual_paths, receiver).value
     inputs = model_inputs(play, t0)
-    start = play.xy[t0, dbs]
-    pred_mean = predict_ghosts(model, play, t0, dbs, [flight.target], flight.n_steps, inputs)
-    predicted = score(ghost_paths(start, pred_mean[:, 0]), receiver).value
+    predicted_paths = rollout_paths(model, play, t0, dbs, flight.target, flight.n_steps, inputs, block)
+    predicted = score(predicted_paths, receiver).value
     if perturbed_mask.any():
         perturb_history(inputs["xy_hist"], inputs["o_hist"], dbs[perturbed_mask], rng)
-        pert_mean = predict_ghosts(model, play, t0, dbs, [flight.target], flight.n_steps, inputs)
-        perturbed = score(ghost_paths(start, pert_mean[:, 0]), receiver).value
+        perturbed_paths = rollout_paths(model, play, t0, dbs, flight.target, flight.n_steps, inputs, block)
+        perturbed = score(perturbed_paths, receiver).value
     else:
         perturbed = predicted.copy()
     keep = usable & np.isfinite(actual) & np.isfinite(predicted) & np.isfinite(perturbed)
+    error = predicted_paths[keep, 1:] - actual_paths[keep, 1:]
     return PlayScores(
         play.game_id, play.play_id, dbs,
         np.where(keep, actual, np.nan), np.where(keep, predicted, np.nan),
         np.where(keep, perturbed, np.nan), perturbed_mask & keep,
+        float(np.sum(error**2)), int(error.shape[0] * error.shape[1]),
     )
 
 
 def reference_table(plays: Iterable[Play], model, seed: int = 0, n_boot: int = 1000,
-                    progress: bool = False) -> dict:
+                    progress: bool = False, block: int | None = None) -> dict:
     """The reference table (docs/metric.md): actual / predicted / perturbed averages with 95%
-    bootstrap intervals over plays, every defensive back of every pass play with a target."""
+    bootstrap intervals over plays, every defensive back of every pass play with a target;
+    ``block``: see :func:`score_play`."""
     from tqdm import tqdm
 
     scored: list[PlayScores] = []
     n_seen = 0
     for play in tqdm(plays, desc="metric", unit="play", file=sys.stderr, disable=not progress):
         n_seen += 1
-        ps = score_play(play, model, seed=seed)
+        ps = score_play(play, model, seed=seed, block=block)
         if ps is not None and np.isfinite(ps.actual).any():
             scored.append(ps)
     actual = [p.actual for p in scored]
@@ -312,6 +330,9 @@ def reference_table(plays: Iterable[Play], model, seed: int = 0, n_boot: int = 1
         "n_plays": len(scored),
         "n_plays_skipped": n_seen - len(scored),
         "n_perturbed": int(sum(p.perturbed_mask.sum() for p in scored)),
+        # the scored ghosts against the tracked defenders, sqrt((MSE_x + MSE_y) / 2) over flights
+        "ghost_rmse_yd": float(np.sqrt(sum(p.ghost_sq_error for p in scored)
+                                       / max(2 * sum(p.ghost_points for p in scored), 1))),
         # (perturbed - predicted) / |predicted - actual|; None when the gap is 0
         "separation_ratio": float((pe - pr) / gap) if gap > 0 else None,
     }

@@ -217,13 +217,12 @@ class _Soak:
         slot_of = {int(v): i for i, v in enumerate(play.nfl_ids)}
         ingest_to_roster = np.array([slot_of.get(int(v), -1) for v in reference.nfl_ids])
         # The clean frames are made from the reference pipeline's output exactly as the engine
-        # makes its own (ingest_rows_to_frame: same slots, same ball rule).
+        # makes its own (ingest_rows_to_frame: same slots, same ball).
         ref_src = np.flatnonzero(ingest_to_roster >= 0)
         ref_dst = ingest_to_roster[ref_src]
         ref_rows = np.full((len(INGEST_ROW_FIELDS), reference.n_players + 1), np.nan)
         ref_out = {k: ref_rows[j:j + 1] for j, k in enumerate(INGEST_ROW_FIELDS)}
         ref_gather = np.empty((3, ref_src.size))
-        max_gap = self.engine.config.ball_max_filter_gap_yd
         hist = np.full((3, play.n_players, 2), np.nan)
         hist_o = np.full((3, play.n_players), np.nan)
         hist_ball = np.full((3, 2), np.nan)
@@ -259,7 +258,7 @@ class _Soak:
             reference.tick_into(t, ref_out, 0)
             hist[:-1], hist_o[:-1], hist_ball[:-1] = hist[1:], hist_o[1:], hist_ball[1:]
             ingest_rows_to_frame(ref_rows, ref_src, ref_dst, ref_gather, hist[-1], hist_o[-1],
-                                 hist_ball[-1], max_gap)
+                                 hist_ball[-1])
 
             poison = episode is not None and episode.event.kind == "nan_inf_frame" and \
                 episode.start <= i <= episode.end
@@ -344,7 +343,11 @@ class _Soak:
         duration = {"packet_loss_burst": 20, "clock_jump_forward": 10, "clock_jump_backward": 10,
                     "unknown_tags": 10, "nan_inf_frame": 3, "slow_inference": 10}.get(kind, 1)
         first = max(RECOVERY_FRAMES + 5, 15)
-        last = n - duration - RECOVERY_FRAMES - 2
+        # The recovery check needs a second of clean data: it must fall where the source still
+        # tracks players (some plays' last frames have none; both runs would only extrapolate).
+        tracked = np.flatnonzero(play.present[:n].any(axis=1))
+        n_tracked = int(tracked[-1]) + 1 if tracked.size else 0
+        last = n_tracked - duration - RECOVERY_FRAMES - 2
         if kind == "player_leaves_field":
             last = n - 30  # walking off takes seconds: checked again below
         if last < first:

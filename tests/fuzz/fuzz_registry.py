@@ -9,27 +9,16 @@ a crash or a hang is a finding. Run through ``tools/fuzz.sh``, or alone:
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
-
 import atheris
+import file_harness
 
 with atheris.instrument_imports(include=["ghostedge"]):
     from ghostedge.registry import Registry
 
-SCRATCH = os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir(),
-                       f"ghostedge-fuzz-registry-{os.getpid()}.csv")
-MAX_INPUT_BYTES = 1 << 16
 
-
-def one_input(data: bytes) -> None:
-    if len(data) > MAX_INPUT_BYTES:
-        return
-    with open(SCRATCH, "wb") as f:
-        f.write(data)
+def load(path: str) -> None:
     try:
-        registry = Registry.from_csv(SCRATCH)
+        registry = Registry.from_csv(path)
     except ValueError:
         return
     # A registry that loaded must answer lookups for every tag it holds.
@@ -38,14 +27,5 @@ def one_input(data: bytes) -> None:
             raise AssertionError(f"tag {int(tag)} loaded but not found")
 
 
-def main() -> None:
-    atheris.Setup(sys.argv, one_input)
-    try:
-        atheris.Fuzz()
-    finally:
-        if os.path.exists(SCRATCH):
-            os.unlink(SCRATCH)
-
-
 if __name__ == "__main__":
-    main()
+    file_harness.run("registry", load)

@@ -70,4 +70,25 @@ std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* def
                                  std::int64_t n_defenders, const std::int64_t* receivers,
                                  std::int64_t n_receivers, Orientation orient, float* out) noexcept;
 
+// Model input rows from pair features [n_rows, kNumFeatures]: inputs[b, j] =
+// features[b, columns[j]] for the n_columns columns the model reads. A row with a non-finite
+// selected value (an unscorable pair) gets valid[b] = 0 and zeros, so that the model can still
+// run on the whole batch; else valid[b] = 1. A column index outside 0..kNumFeatures-1 makes
+// every row invalid. Returns the number of valid rows. Never allocates, never throws.
+std::int64_t select_model_inputs(const float* features, std::int64_t n_rows,
+                                 const std::int64_t* columns, std::int64_t n_columns,
+                                 float* inputs, std::uint8_t* valid) noexcept;
+
+// Model outputs of a D x R frame back to raw field yards. mean_model / sigma_model are the
+// model's [D * R, horizon_max, 2] float32 outputs (displacement from the defender's position
+// at t, model frame; per-axis standard deviation); the first `horizon` steps are written to
+// mean_out / sigma_out [D, R, horizon, 2] float64 as start_xy[d] + displacement * axis signs
+// (the model frame's map is its own inverse) and sigma. Pairs with valid[d * R + r] == 0, and
+// every pair of a defender whose start_xy is not finite, are NaN in both. Never throws.
+void model_outputs_to_field(const float* mean_model, const float* sigma_model,
+                            std::int64_t horizon_max, const std::uint8_t* valid,
+                            const double* start_xy, std::int64_t n_defenders,
+                            std::int64_t n_receivers, std::int64_t horizon, Orientation orient,
+                            double* mean_out, double* sigma_out) noexcept;
+
 }  // namespace ghostedge::features

@@ -59,4 +59,14 @@ void metric_batch(const double* defender_xy, const double* receiver_xy, std::siz
                   std::size_t n_frames, const std::int64_t* lengths, const MetricParams& params,
                   MetricValue* out) noexcept;
 
+// Live form (the engine, every frame): the metric of each ghost of a D x R frame against its
+// receiver's constant-velocity extrapolation. Ghost (d, r) is start_xy[d] followed by
+// mean[d, r, 0..horizon-1] ([D, R, horizon, 2], raw field yards); receiver r's path is
+// receiver_xy[r] + k * step_dt * receiver_vel[r] for k = 0..horizon. out [D, R]. Equal bit
+// for bit to metric_batch on those paths built in double precision. Never allocates.
+void metric_ghosts(const double* start_xy, const double* mean, std::size_t n_defenders,
+                   std::size_t n_receivers, std::size_t horizon, const double* receiver_xy,
+                   const double* receiver_vel, double step_dt, const MetricParams& params,
+                   double* out) noexcept;
+
 }  // namespace ghostedge

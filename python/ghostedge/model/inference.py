@@ -18,7 +18,7 @@ import numpy as np
 
 from ..data.play import Play
 from .features import HISTORY, N_FEATURES, _core, feature_indices, offense_mask
-from .frames import WINDOW_H, PlayContext, axis_signs
+from .frames import WINDOW_H, PlayContext
 
 MODEL_FILENAME = "ghostedge_ghost.onnx"
 PROVIDER_PRIORITY = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
@@ -86,9 +86,9 @@ def session_options(threads: int = 1):
 
 
 class _FrameBuffers:
-    """Preallocated arrays of one batch size for ``predict_frame``: the C++ feature output, the
-    model input and the two model outputs, bound once to an ONNX Runtime IO binding so that a
-    call neither allocates nor copies them."""
+    """Preallocated arrays of one D x R batch for ``predict_frame``: the C++ feature output,
+    the model input and validity, the defenders' start positions, and the two model outputs,
+    bound once to an ONNX Runtime IO binding so that a call neither allocates nor copies them."""
 
     def __init__(self, session, shape: tuple[int, int], n_inputs: int, horizon: int):
         import onnxruntime as ort
@@ -96,6 +96,8 @@ class _FrameBuffers:
         batch = self.batch = shape[0] * shape[1]
         self.features = np.empty((*shape, N_FEATURES), np.float32)  # the C++ builder's [D, R, F]
         self.inputs = np.empty((batch, n_inputs), np.float32)
+        self.valid = np.empty(batch, np.uint8)
+        self.start = np.empty((shape[0], 2))
         self.mean = np.empty((batch, horizon, 2), np.float32)
         self.sigma = np.empty((batch, horizon, 2), np.float32)
         self.binding = None
@@ -104,20 +106,6 @@ class _FrameBuffers:
             self.binding.bind_ortvalue_input(session.get_inputs()[0].name, ort.OrtValue.ortvalue_from_numpy(self.inputs))
             for out, array in zip(session.get_outputs(), (self.mean, self.sigma)):
                 self.binding.bind_ortvalue_output(out.name, ort.OrtValue.ortvalue_from_numpy(array))
-
-    def run(self, session, columns: np.ndarray) -> np.ndarray:
-        """Model outputs for ``self.features`` into ``self.mean`` / ``self.sigma``; returns the
-        valid rows [B] (no NaN among the used features). Invalid rows are run on zeros: the
-        caller sets their results to NaN, as run_features does."""
-        np.take(self.features.reshape(self.batch, N_FEATURES), columns, axis=1, out=self.inputs)
-        valid = np.isfinite(self.inputs).all(axis=1)
-        if self.batch == 0:
-            return valid
-        all_valid = bool(valid.all())
-        if not all_valid:
-            self.inputs[~valid] = 0.0
-        session.run_with_iobinding(self.binding)
-        return valid
 
 
 class GhostModel:
@@ -150,6 +138,8 @@ class GhostModel:
         if self.session.get_inputs()[0].shape[-1] != len(self.feature_names):
             raise ModelError(f"{self.path}: input width does not match its feature list")
         self._buffers: dict[tuple[int, int], _FrameBuffers] = {}
+        self._context_cache: tuple = (None, None)  # (PlayContext, its float64 vector)
+        self._columns = np.ascontiguousarray(self._columns, dtype=np.int64)
         self._lock = threading.Lock()
 
     # -- the model-frame core, shared by evaluation and the per-frame calls ----------------
@@ -159,13 +149,14 @@ class GhostModel:
         x = np.asarray(features, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != N_FEATURES:
             raise ValueError(f"features: expected shape (B, {N_FEATURES}), got {x.shape}")
-        x = x[:, self._columns]
-        valid = np.isfinite(x).all(axis=1)
-        x = np.where(valid[:, None], x, 0.0).astype(np.float32)
+        inputs = np.empty((x.shape[0], len(self._columns)), np.float32)
+        valid_u8 = np.empty(x.shape[0], np.uint8)  # unusable rows are zeroed in inputs
+        _core.select_model_inputs(np.ascontiguousarray(x), self._columns, inputs, valid_u8)
+        valid = valid_u8.astype(bool)
         if x.shape[0] == 0:
             empty = np.zeros((0, self.horizon, 2), np.float32)
             return empty, empty.copy(), valid
-        mean, sigma = self.session.run(None, {self._input: x})
+        mean, sigma = self.session.run(None, {self._input: inputs})
         mean[~valid] = np.nan
         sigma[~valid] = np.nan
         return mean, sigma, valid
@@ -186,6 +177,23 @@ class GhostModel:
         default the receivers are the offence and everyone else the defence. One ONNX call.
         """
         horizon = self._check_horizon(horizon)
+        defenders = np.ascontiguousarray(defenders, dtype=np.int64).reshape(-1)
+        receivers = np.ascontiguousarray(receivers, dtype=np.int64).reshape(-1)
+        mean = np.empty((defenders.size, receivers.size, horizon, 2))
+        sigma = np.empty_like(mean)
+        valid = self.predict_frame_into(xy_hist, o_hist, ball_hist, defenders, receivers, context,
+                                        horizon, is_offense=is_offense, mean_out=mean,
+                                        sigma_out=sigma)
+        return Ghosts(mean=mean, sigma=sigma, valid=valid, defenders=defenders, receivers=receivers)
+
+    def predict_frame_into(self, xy_hist, o_hist, ball_hist, defenders, receivers,
+                           context: PlayContext, horizon: int, *, is_offense=None,
+                           mean_out: np.ndarray, sigma_out: np.ndarray) -> np.ndarray:
+        """:meth:`predict_frame` into caller-owned float64 C-contiguous arrays mean_out /
+        sigma_out [D, R, horizon, 2] (the live engine's result buffers); returns valid [D, R].
+        Per call: the C++ features, the model input rows, one ONNX Runtime call on preallocated
+        IO-bound buffers, and the C++ conversion back to field yards - no per-pair Python."""
+        horizon = self._check_horizon(horizon)
         xy = np.ascontiguousarray(xy_hist, dtype=np.float64)
         if xy.ndim != 3 or xy.shape[0] != HISTORY or xy.shape[2] != 2:
             raise ValueError(f"xy_hist: expected shape (3, N, 2), got {xy.shape}")
@@ -198,30 +206,28 @@ class GhostModel:
         else:
             off = np.ascontiguousarray(is_offense, dtype=np.uint8).reshape(-1)
         d, r = defenders.size, receivers.size
+        cached = self._context_cache  # one read: another thread may replace it
+        if cached[0] is not context:  # PlayContext is frozen: one vector per context object
+            cached = self._context_cache = (context, context.vector())
         with self._lock:  # the per-shape buffers below are shared by every call
             buffers = self._frame_buffers(d, r)
             _core.build_pair_features(
                 xy, np.ascontiguousarray(o_hist, dtype=np.float64), np.ascontiguousarray(ball_hist, dtype=np.float64),
-                off, context.vector(), defenders, receivers, context.play_left, False, buffers.features,
+                off, cached[1], defenders, receivers, context.play_left, False, buffers.features,
             )
-            valid = buffers.run(self.session, self._columns)
-            # Back to raw field yards: start[t] + displacement * axis signs, written into fresh
-            # float64 arrays (the ORT output buffers are reused by the next call).
-            mean = buffers.mean[:, :horizon].reshape(d, r, horizon, 2)
-            mean_raw = np.multiply(mean, axis_signs(context.play_left), dtype=np.float64)
+            _core.select_model_inputs(buffers.features, self._columns, buffers.inputs,
+                                      buffers.valid)
+            if buffers.batch:  # invalid rows run on zeros; their outputs become NaN below
+                self.session.run_with_iobinding(buffers.binding)
             in_range = (defenders >= 0) & (defenders < n)
             if in_range.all():
-                mean_raw += xy[-1, defenders][:, None, None, :]
+                np.take(xy[-1], defenders, axis=0, out=buffers.start)
             else:
-                start = np.full((d, 2), np.nan)
-                start[in_range] = xy[-1, defenders[in_range]]
-                mean_raw += start[:, None, None, :]
-            sigma = buffers.sigma[:, :horizon].reshape(d, r, horizon, 2).astype(np.float64)
-        valid = valid.reshape(d, r)
-        if not valid.all():
-            mean_raw[~valid] = np.nan
-            sigma[~valid] = np.nan
-        return Ghosts(mean=mean_raw, sigma=sigma, valid=valid, defenders=defenders, receivers=receivers)
+                buffers.start.fill(np.nan)
+                buffers.start[in_range] = xy[-1, defenders[in_range]]
+            _core.model_outputs_to_field(buffers.mean, buffers.sigma, buffers.valid, buffers.start,
+                                         horizon, context.play_left, False, mean_out, sigma_out)
+            return buffers.valid.reshape(d, r).astype(bool)
 
     def _frame_buffers(self, n_defenders: int, n_receivers: int) -> _FrameBuffers:
         """The preallocated feature/input/output arrays and IO binding for a D x R frame."""
