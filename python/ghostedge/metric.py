@@ -272,7 +272,7 @@ def score_play(play: Play, model, seed: int = 0, block: int | None = None) -> Pl
     if not usable.any():
         return PlayScores(play.game_id, play.play_id, dbs, nan, nan.copy(), nan.copy(), perturbed_mask)
 
-    from .rollout import ROLLOUT_BLOCK, rollout_paths
+    from .rollout import ROLLOUT_BLOCK, rollout_paths  # here: rollout imports this module
 
     block = ROLLOUT_BLOCK if block is None else int(block)
     actual = score(actual_paths, receiver).value
