@@ -26,11 +26,9 @@ if str(BENCH_DIR) not in sys.path:
 
 
 def default_data_dir() -> Path | None:
-    env = os.environ.get("GHOSTEDGE_NGS_DATA")
-    for cand in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data" / "ngs_highlights"]:
-        if (cand / "tracking.csv.gz").exists():
-            return cand
-    return None
+    from ghostedge.data import find_ngs_data
+
+    return find_ngs_data(REPO.parent / "shared" / "data" / "ngs_highlights")
 
 
 # ---------------------------------------------------------------------------- statistics

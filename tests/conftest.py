@@ -3,20 +3,18 @@ the source tree use `tools/dev_build.sh` and `PYTHONPATH=python pytest`."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+
+from ghostedge.data import find_ngs_data
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _ngs_dir() -> Path | None:
-    env = os.environ.get("GHOSTEDGE_NGS_DATA")
-    for cand in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data" / "ngs_highlights"]:
-        if (cand / "tracking.csv.gz").exists():
-            return cand
-    return None
+    # The installed package does not sit in this tree: name the folder beside the checkout.
+    return find_ngs_data(REPO.parent / "shared" / "data" / "ngs_highlights")
 
 
 @pytest.fixture(scope="session")

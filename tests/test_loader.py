@@ -16,6 +16,7 @@ from ghostedge.data import (
     BALL_NFL_ID,
     DataFormatError,
     detect_tracking_format,
+    find_ngs_data,
     load_dataset,
     load_samples,
     missing_frame_summary,
@@ -263,3 +264,15 @@ def test_hostile_ids_and_frame_ranges_are_refused_not_allocated(tmp_path):
     df.to_csv(tmp_path / "tracking.csv", index=False)
     with pytest.raises(DataFormatError, match="'frameId' is not an integer id"):
         load_dataset(tmp_path)
+
+
+def test_find_ngs_data_prefers_the_environment_then_the_candidates(tmp_path, monkeypatch):
+    env_dir, cand_dir, empty = tmp_path / "env", tmp_path / "cand", tmp_path / "empty"
+    for d in (env_dir, cand_dir, empty):
+        d.mkdir()
+    (env_dir / "tracking.csv.gz").write_bytes(b"")
+    (cand_dir / "tracking.csv.gz").write_bytes(b"")
+    monkeypatch.setenv("GHOSTEDGE_NGS_DATA", str(env_dir))
+    assert find_ngs_data(cand_dir) == env_dir
+    monkeypatch.setenv("GHOSTEDGE_NGS_DATA", str(empty))  # no tracking file there: skipped
+    assert find_ngs_data(empty, cand_dir) == cand_dir

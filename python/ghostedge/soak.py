@@ -78,12 +78,10 @@ def _load_plays(data: str | None) -> tuple[list[Play], str]:
     from .data import load_dataset
 
     if data is None:
-        shared = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ngs_highlights"
-        env = os.environ.get("GHOSTEDGE_NGS_DATA")
-        for cand in ([Path(env)] if env else []) + [shared]:
-            if (cand / "tracking.csv.gz").exists():
-                data = str(cand)
-                break
+        from .data import find_ngs_data
+
+        found = find_ngs_data()
+        data = None if found is None else str(found)
     if data is None:
         from .data import load_samples
 

@@ -4,6 +4,7 @@ from .formats import DataFormatError, detect_tracking_format
 from .loader import (
     Dataset,
     build_play,
+    find_ngs_data,
     frame_rate,
     load_dataset,
     load_samples,
@@ -26,5 +27,5 @@ __all__ = [
     "BALL_NFL_ID", "DEFENSIVE_BACK_POSITIONS", "ELIGIBLE_RECEIVER_POSITIONS", "FIELD_LENGTH_YD",
     "FIELD_WIDTH_YD", "FRAME_RATE_HZ", "Dataset", "DataFormatError", "Play", "build_play",
     "load_dataset", "read_tracking_csv", "detect_tracking_format", "frame_rate",
-    "load_samples", "missing_frame_summary", "normalize_tracking_direction", "sample_data_dir",
+    "load_samples", "find_ngs_data", "missing_frame_summary", "normalize_tracking_direction", "sample_data_dir",
 ]
