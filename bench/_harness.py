@@ -8,21 +8,17 @@ import os
 import platform
 import resource
 import subprocess
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO / "bench"
-if str(REPO / "python") not in sys.path and os.environ.get("GHOSTEDGE_BENCH_INSTALLED") != "1":
-    # Benchmark the source tree (tools/dev_build.sh) unless asked to use the installed package.
-    sys.path.insert(0, str(REPO / "python"))
-if str(BENCH_DIR) not in sys.path:
-    sys.path.insert(0, str(BENCH_DIR))
+# The package under test is whatever `import ghostedge` finds: the installed wheel, or a dev
+# build with PYTHONPATH=python (tools/dev_build.sh). Nothing here rewrites sys.path.
 
 
 def default_data_dir() -> Path | None:

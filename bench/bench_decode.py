@@ -20,13 +20,13 @@ import argparse
 import json
 import sys
 
+import _harness  # noqa: F401  (bench/ is on sys.path: these are run as scripts)
 import numpy as np
-
-import _harness  # noqa: F401  (puts python/ and bench/ on sys.path)
+import reference_decode
 from _harness import best_rate, machine_info
 
-import reference_decode
-from ghostedge import _core, wire
+from ghostedge import _core
+from ghostedge.ingest import wire
 
 T0 = 1_546_300_800_000_000  # 2019-01-01T00:00:00Z, µs
 

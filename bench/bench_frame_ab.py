@@ -63,8 +63,7 @@ def main(argv=None) -> int:
     runs: dict[str, dict[str, list]] = {"A": {s: [] for s in STAGES}, "B": {s: [] for s in STAGES}}
     for rnd in range(args.rounds):
         for label, folder in (("A", args.a), ("B", args.b)):
-            env = dict(os.environ, PYTHONPATH=str(Path(folder).resolve()),
-                       GHOSTEDGE_BENCH_INSTALLED="1")
+            env = dict(os.environ, PYTHONPATH=str(Path(folder).resolve()))
             cmd = [sys.executable, __file__, "a", "b", "--child", "--plays", str(args.plays),
                    "--repeats", str(args.repeats)]
             out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout

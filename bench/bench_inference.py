@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from _harness import REPO, time_per_call
 
 FRAME_BATCH = 35  # 7 defensive backs x 5 eligible receivers: the per-frame case
@@ -58,7 +57,6 @@ def sample_inputs(sess, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
 
 def run(cfg: dict, plot_dir: Path | None, providers: list[str] | None = None) -> dict:
     import torch
-
     from reference_pipeline import ReferenceModelUnavailable, torch_ghost_model
 
     path = model_path(cfg)

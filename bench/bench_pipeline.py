@@ -3,7 +3,7 @@ pipeline on the same frames.
 
 Each play (real tracking from the shared data, pass plays with a known target, the most
 defensive backs first) is turned into a tag-read packet stream by INGEST's simulator (default
-noise) and replayed through :class:`ghostedge.engine.Engine` as fast as possible: per 10 Hz frame,
+noise) and replayed through :class:`ghostedge.live.Engine` as fast as possible: per 10 Hz frame,
 ``push_packets`` for the packets of that frame's interval, then ``tick``. The engine hands the
 frame to its inference worker; the benchmark waits for the worker (``flush``) before the next
 frame so that stages never overlap, and reads the engine's own per-stage timings.
@@ -22,7 +22,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-
 from _harness import latency_stats, load_pass_plays
 
 SIM_SEED = 6
@@ -41,7 +40,7 @@ def _push_ahead_us(registry) -> int:
     plus the latency margin it waits for late packets."""
     import inspect
 
-    from ghostedge.ingest import IngestPipeline, replay_packets
+    from ghostedge.ingest.pipeline import IngestPipeline, replay_packets
 
     margin = inspect.signature(replay_packets).parameters["latency_margin_us"].default
     delay_s = getattr(IngestPipeline(registry), "delay_s", 0.0)
@@ -68,7 +67,7 @@ def replay_frames(play, seed: int = SIM_SEED):
 
 def engine_replay(play, sim, frames, providers=None, max_frames=None, model_path=None) -> list[dict]:
     """Replays ``frames`` through a fresh Engine; one dict of stage timings (ms) per frame."""
-    from ghostedge.engine import Engine, EngineConfig, Roster
+    from ghostedge.live import Engine, EngineConfig, Roster
 
     engine = Engine(EngineConfig(model_path=model_path, providers=providers, require_model=True))
     engine.set_roster(Roster.from_play(play, registry=sim.registry,
@@ -213,7 +212,6 @@ def _plot(engine_rows, ref_rows, ref_engine_rows, path) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import matplotlib.ticker  # noqa: F401  (matplotlib.ticker.* below)
-
     from _harness import REPO
 
     fig, ax = plt.subplots(1, 2, figsize=(11, 4))

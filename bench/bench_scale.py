@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _harness import REPO, best_rate, load_pass_plays, peak_rss_mb, rss_mb, time_per_call
 
 SEASON_POINTS = 300e6
@@ -190,7 +189,8 @@ def memory_soak(cfg: dict, data_dir=None) -> dict:
 
 def _memory_soak_child(cfg: dict, data_dir=None) -> dict:
     import bench_pipeline
-    from ghostedge.engine import Engine, EngineConfig, Roster
+
+    from ghostedge.live import Engine, EngineConfig, Roster
 
     rss_start = rss_mb()
     plays = load_pass_plays(data_dir, 8, samples=data_dir is None).plays

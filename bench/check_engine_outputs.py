@@ -23,9 +23,9 @@ FIELDS = ("mean", "sigma", "metric", "defender_ids", "receiver_ids", "defender_x
 def collect() -> dict[str, np.ndarray]:
     """Arrays of every frame's result, keyed '<game>_<play>_<frame>_<field>'."""
     from ghostedge.data import load_samples
-    from ghostedge.engine import Engine, EngineConfig
+    from ghostedge.live import Engine, EngineConfig
     from ghostedge.model.inference import GhostModel
-    from ghostedge.replay import run_engine_on_play
+    from ghostedge.sim.replay import run_engine_on_play
 
     ds = load_samples()
     model = GhostModel()

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import _harness  # noqa: F401  (sys.path)
+import _harness  # noqa: F401  (bench/ is on sys.path: run as a script)
 from _harness import machine_info
 
 GPU_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider")
@@ -32,9 +32,8 @@ def card_name() -> str | None:
 
 
 def main() -> int:
-    import onnxruntime as ort
-
     import bench_inference
+    import onnxruntime as ort
     import run as bench_run
 
     ap = argparse.ArgumentParser(description=__doc__)

@@ -186,7 +186,7 @@ def torch_ghost_model(onnx_path: Path):
 
     from ghostedge.model import features as features_module
     from ghostedge.model.features import KINEMATIC_FEATURES
-    from ghostedge.model.network import GhostNet  # training-only module: imports torch
+    from ghostedge.model.training.network import GhostNet  # training-only module: imports torch
 
     proto = onnx.load(str(onnx_path))
     inits = {i.name: numpy_helper.to_array(i) for i in proto.graph.initializer}
@@ -387,9 +387,8 @@ class ReferencePipeline:
         self.torch_threads = torch_threads
 
     @classmethod
-    def create(cls, cfg: dict | None = None) -> "ReferencePipeline":
+    def create(cls, cfg: dict | None = None) -> ReferencePipeline:
         import torch
-
         from bench_inference import model_path
 
         torch.set_num_threads(1)  # per-frame batches are tiny: threads only add overhead
@@ -400,8 +399,9 @@ class ReferencePipeline:
         import time
 
         import reference_decode
-        from ghostedge.engine import Roster
-        from ghostedge.ingest import IngestPipeline
+
+        from ghostedge.ingest.pipeline import IngestPipeline
+        from ghostedge.live import Roster
         from ghostedge.model.frames import PlayContext
 
         perf = time.perf_counter

@@ -23,7 +23,7 @@ import time
 import traceback
 from pathlib import Path
 
-import _harness  # noqa: F401  (puts python/ and bench/ on sys.path)
+import _harness  # noqa: F401  (bench/ is on sys.path: these are run as scripts)
 from _harness import BENCH_DIR, machine_info, peak_rss_mb
 
 # Per mode: how long each timing loop runs and how much data it uses.

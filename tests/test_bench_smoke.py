@@ -36,13 +36,12 @@ NEEDS_TORCH = {"pipeline_speedup_vs_reference": "pipeline.reference",
 def smoke_result():
     if not RUN.exists():
         pytest.skip("bench/ is not part of this installation (source tree only)")
-    env = dict(os.environ)
-    # bench/ benchmarks the package the test suite imports: the installed one unless the test
-    # run itself put the source tree first.
+    # bench/ benchmarks the package the test suite imports (installed, or PYTHONPATH=python).
     import ghostedge
 
-    if "site-packages" in str(Path(ghostedge.__file__)):
-        env["GHOSTEDGE_BENCH_INSTALLED"] = "1"
+    env = dict(os.environ)
+    if "site-packages" not in str(Path(ghostedge.__file__)):
+        env["PYTHONPATH"] = str(Path(ghostedge.__file__).parents[1])
     proc = subprocess.run([sys.executable, str(RUN), "--smoke", "--json"], capture_output=True,
                           text=True, timeout=600, env=env, cwd=REPO)
     assert proc.returncode == 0, f"bench/run.py --smoke failed:\n{proc.stderr[-4000:]}"
@@ -103,10 +102,10 @@ def exported_ghost_model(tmp_path_factory):
     pytest.importorskip("onnx")
     if not RUN.exists():
         pytest.skip("bench/ is not part of this installation (source tree only)")
-    from ghostedge.model.export import export_onnx
     from ghostedge.model.features import KINEMATIC_FEATURES, mirror_affine
-    from ghostedge.model.network import GhostNet
-    from ghostedge.model.selection import SELECTED_FEATURES
+    from ghostedge.model.training.export import export_onnx
+    from ghostedge.model.training.network import GhostNet
+    from ghostedge.model.training.selection import SELECTED_FEATURES
 
     names = list(SELECTED_FEATURES)
     rng = np.random.default_rng(3)

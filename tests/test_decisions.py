@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from ghostedge import decisions, metric
+from ghostedge.analysis import decisions, metric
 from ghostedge.data import Play
+from ghostedge.model.baselines import ConstantVelocityModel
+from ghostedge.viz.decisions import plot_decision
 
 DT = 0.1
 
@@ -56,12 +59,12 @@ class PursuitModel:
                 dist = np.linalg.norm(gap)
                 step = np.minimum(8.0 * DT * np.arange(1, horizon + 1), dist)
                 mean[i, j] = xy[d] + step[:, None] * gap / max(dist, 1e-9)
-        return metric.BaselineGhosts(mean=mean, sigma=np.zeros_like(mean))
+        return SimpleNamespace(mean=mean, sigma=np.zeros_like(mean))
 
 
 def test_open_receiver_ranks_first_and_flags_are_right():
     play = constructed_play()
-    ranking = decisions.rank_receivers(play, metric.ConstantVelocityModel())
+    ranking = decisions.rank_receivers(play, ConstantVelocityModel())
     by_id = {o.nfl_id: o for o in ranking}
     assert [o.rank for o in ranking] == [1, 2, 3]
     assert ranking[0].nfl_id == 102  # 12 yd from the nearest defender
@@ -103,18 +106,18 @@ def test_pursuit_of_a_standing_receiver_is_closing():
 
 def test_frame_id_and_errors():
     play = constructed_play(receiver_gap=False)
-    later = decisions.analyse_decision(play, metric.ConstantVelocityModel(), frame_id=10)
+    later = decisions.analyse_decision(play, ConstantVelocityModel(), frame_id=10)
     assert later.frame_id == 10 and later.arrival_frame_id == 21
     no_pass = constructed_play()
     no_pass.pass_forward_frame = None
     with pytest.raises(ValueError, match="pass_forward"):
-        decisions.rank_receivers(no_pass, metric.ConstantVelocityModel())
+        decisions.rank_receivers(no_pass, ConstantVelocityModel())
     with pytest.raises(ValueError):
-        decisions.rank_receivers(play, metric.ConstantVelocityModel(), frame_id=2)  # no t-2
+        decisions.rank_receivers(play, ConstantVelocityModel(), frame_id=2)  # no t-2
     with pytest.raises(KeyError):
-        decisions.rank_receivers(play, metric.ConstantVelocityModel(), frame_id=999)
+        decisions.rank_receivers(play, ConstantVelocityModel(), frame_id=999)
     # After the arrival frame: scores a 1.0 s window (or up to the play's end).
-    after = decisions.analyse_decision(play, metric.ConstantVelocityModel(), frame_id=25)
+    after = decisions.analyse_decision(play, ConstantVelocityModel(), frame_id=25)
     assert after.arrival_frame_id == 30
 
 
@@ -124,7 +127,7 @@ def test_plot_decision_writes_png(tmp_path):
     play = constructed_play(receiver_gap=False)
     decision = decisions.analyse_decision(play, PursuitModel())
     out = tmp_path / "decision.png"
-    decisions.plot_decision(play, decision.options, decision.ghosts, out)
+    plot_decision(play, decision.options, decision.ghosts, out)
     with Image.open(out) as im:
         assert im.format == "PNG" and im.size[0] > 400 and im.size[1] > 300
 
@@ -161,5 +164,5 @@ def test_rank_receivers_with_the_shipped_model(ngs_dataset, tmp_path):
     # Ghosts depend on the target: the actual target's and the best alternative's differ.
     ids = [o.nfl_id for o in decision.options[:2]]
     assert not np.allclose(decision.ghosts[ids[0]], decision.ghosts[ids[1]])
-    decisions.plot_decision(play, decision.options, decision.ghosts, tmp_path / "d.png")
+    plot_decision(play, decision.options, decision.ghosts, tmp_path / "d.png")
     assert (tmp_path / "d.png").stat().st_size > 0

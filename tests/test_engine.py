@@ -9,33 +9,20 @@ import time
 import numpy as np
 import pytest
 
-from ghostedge.engine import Engine, EngineConfig, EngineStateError, GhostResult, Roster, infer_target
+from ghostedge.live import Engine, EngineConfig, EngineStateError, GhostResult, Roster, infer_target
+from ghostedge.model.baselines import ConstantVelocityModel
 
 DT_US = 100_000
 
 
-class CVGhosts:
-    def __init__(self, mean, sigma):
-        self.mean, self.sigma = mean, sigma
-
-
-class ConstantVelocity:
-    """A predictor with GhostModel's call signature: defenders keep their last velocity."""
+class ConstantVelocity(ConstantVelocityModel):
+    """The package's constant-velocity predictor with a fixed 0.5 yd spread (the engine copies
+    sigma into its results; tests check it arrives)."""
 
     providers = ["CPUExecutionProvider"]
-    horizon = 50  # frames it can predict, like GhostModel.horizon
 
     def __init__(self):
-        self.calls = 0
-
-    def predict_frame(self, xy_hist, o_hist, ball_hist, defenders, receivers, context, horizon=10,
-                      is_offense=None):
-        self.calls += 1
-        v = xy_hist[-1, defenders] - xy_hist[-2, defenders]
-        steps = np.arange(1, horizon + 1)[None, :, None]
-        path = xy_hist[-1, defenders][:, None, :] + v[:, None, :] * steps
-        mean = np.repeat(path[:, None], len(receivers), axis=1)
-        return CVGhosts(mean, np.full_like(mean, 0.5))
+        super().__init__(sigma_yd=0.5)
 
 
 class SlowPredictor(ConstantVelocity):

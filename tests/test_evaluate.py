@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
+from ghostedge.analysis.evaluation import evaluation_report
 from ghostedge.model.baselines import constant_position, constant_velocity, damped_acceleration
-from ghostedge.model.evaluate import evaluation_report
 from ghostedge.model.windows import is_pass_play
 
 

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghostedge import faults as fl
-from ghostedge import wire
 from ghostedge.data import load_samples
-from ghostedge.ingest import IngestPipeline
+from ghostedge.ingest import wire
+from ghostedge.ingest.pipeline import IngestPipeline
 from ghostedge.sim import SimConfig, simulate_play
+from ghostedge.sim import faults as fl
 
 
 @functools.lru_cache(maxsize=1)
@@ -192,7 +192,7 @@ def test_corrupt_model_file_is_not_a_model(tmp_path):
     fl.corrupt_model_file(path, np.random.default_rng(0))
     import onnxruntime as ort
 
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - onnxruntime's own error types are not public API
         ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 
 
@@ -241,7 +241,7 @@ class _RecordingModel:
 
 
 def _engine(model):
-    from ghostedge.engine import Engine, EngineConfig, Roster
+    from ghostedge.live import Engine, EngineConfig, Roster
 
     roster = Roster(nfl_ids=[1, 11, 21, 22], club=["O", "O", "D", "D"], position=["QB", "WR", "CB", "FS"],
                     offence="O", defence="D", frame0_id=1, frame0_time_us=0)
@@ -306,7 +306,7 @@ def test_engine_history_is_the_last_three_frames_in_order():
 
 
 def test_ingest_rows_to_frame_maps_slots_and_takes_the_filtered_ball():
-    from ghostedge.engine import INGEST_ROW_FIELDS, ingest_rows_to_frame
+    from ghostedge.live.result import INGEST_ROW_FIELDS, ingest_rows_to_frame
 
     rows = np.full((len(INGEST_ROW_FIELDS), 4), np.nan)  # 3 ingest players + the ball
     rows[0, :3], rows[1, :3], rows[2, :3] = [1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [90.0, 180.0, 270.0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ghostedge.ingest import FLAG_HELD, FLAG_LOST, FLAG_REJECTED, filter_tracks
+from ghostedge.ingest.pipeline import FLAG_HELD, FLAG_LOST, FLAG_REJECTED, filter_tracks
 
 FRAME_US = 100_000
 

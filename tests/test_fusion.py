@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from ghostedge import _core
-from ghostedge.ingest import FLAG_SINGLE_TAG, IngestPipeline
-from ghostedge.registry import Registry
-from ghostedge.wire import READ_DTYPE
+from ghostedge.ingest.pipeline import FLAG_SINGLE_TAG, IngestPipeline
+from ghostedge.ingest.registry import Registry
+from ghostedge.ingest.wire import READ_DTYPE
 
 
 def test_orientation_convention_round_trip():

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ghostedge import wire
+from ghostedge.ingest import wire
 
 REPO = Path(__file__).resolve().parents[1]
 DECODER_INPUTS = sorted((REPO / "cpp/fuzz/corpus/decoder").glob("*")) + sorted(
@@ -73,8 +73,8 @@ def test_decoder_input(path):
 @pytest.mark.parametrize("path", _params(DECODER_INPUTS))
 def test_pipeline_input(path):
     """The bytes through the live pipeline with a roster derived from their own tags."""
-    from ghostedge.ingest import IngestPipeline
-    from ghostedge.registry import Registry
+    from ghostedge.ingest.pipeline import IngestPipeline
+    from ghostedge.ingest.registry import Registry
 
     data = path.read_bytes()
     reads = wire.Decoder().feed(data)
@@ -103,7 +103,7 @@ def test_csv_loader_input(path):
 
 @pytest.mark.parametrize("path", _params(REGISTRY_INPUTS))
 def test_registry_input(path):
-    from ghostedge.registry import Registry
+    from ghostedge.ingest.registry import Registry
 
     try:
         registry = Registry.from_csv(path)

@@ -8,12 +8,12 @@ import json
 
 import numpy as np
 import pytest
+from test_sim import synthetic_play
 
 from ghostedge.commands.ingest_eval import evaluate_plays
-from ghostedge.ingest import FLAG_NEVER_SEEN, IngestPipeline, replay_packets
-from ghostedge.registry import Registry
+from ghostedge.ingest.pipeline import FLAG_NEVER_SEEN, IngestPipeline, replay_packets
+from ghostedge.ingest.registry import Registry
 from ghostedge.sim import SimConfig, simulate_play
-from test_sim import synthetic_play
 
 
 def test_pipeline_on_simulated_play():
@@ -111,7 +111,7 @@ def test_smoothing_gain_on_real_plays(real_report):
 
 
 def test_reads_from_a_clock_running_ahead_are_counted_early_and_dropped():
-    from ghostedge.wire import READ_DTYPE
+    from ghostedge.ingest.wire import READ_DTYPE
 
     reg = Registry.from_players([7])
     pipe = IngestPipeline(reg)

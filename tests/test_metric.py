@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ghostedge import _core, metric
+from ghostedge import _core
+from ghostedge.analysis import ghosts, metric, reference
+from ghostedge.model.baselines import ConstantVelocityModel
 
 DT = 0.1
 
@@ -157,7 +159,7 @@ def test_perturb_history_is_consistent_with_new_velocity():
     xy = np.stack([np.full((4, 2), 10.0 + k) for k in range(3)])  # [3, 4, 2]
     o = np.zeros((3, 4))
     before = xy.copy()
-    metric.perturb_history(xy, o, np.array([1, 3]), rng)
+    ghosts.perturb_history(xy, o, np.array([1, 3]), rng)
     assert (xy[:, [0, 2]] == before[:, [0, 2]]).all()  # others untouched
     assert (xy[2] == before[2]).all()  # the position at the throw is kept
     step1, step2 = xy[1, [1, 3]] - xy[0, [1, 3]], xy[2, [1, 3]] - xy[1, [1, 3]]
@@ -174,14 +176,14 @@ def test_reference_table_on_real_plays_with_physics_baseline(ngs_dataset):
     keys = ngs_dataset.plays.dropna(subset=["passForwardFrameId", "targetNflId"])
     keys = [(int(g), int(p)) for g, p in keys[["gameId", "playId"]].itertuples(index=False)][:40]
     plays = list(ngs_dataset.iter_plays(keys))
-    table = metric.reference_table(plays, metric.ConstantVelocityModel(), seed=0, n_boot=200)
+    table = reference.reference_table(plays, ConstantVelocityModel(), seed=0, n_boot=200)
     assert table["n_defenders"] > 50 and table["n_plays"] > 20
     assert table["n_perturbed"] > 0
     for key in ("actual", "predicted", "perturbed"):
         lo, hi = table["ci95"][key]
         assert lo <= table[key] <= hi
     assert table["ci95"]["perturbed_minus_predicted"][0] > 0.0
-    again = metric.reference_table(plays, metric.ConstantVelocityModel(), seed=0, n_boot=200)
+    again = reference.reference_table(plays, ConstantVelocityModel(), seed=0, n_boot=200)
     assert again == table
 
 
@@ -198,14 +200,14 @@ def test_reference_table_with_the_shipped_model(ngs_dataset):
     model = _shipped_model()
     keys = ngs_dataset.plays.dropna(subset=["passForwardFrameId", "targetNflId"])
     keys = [(int(g), int(p)) for g, p in keys[["gameId", "playId"]].itertuples(index=False)][:25]
-    table = metric.reference_table(ngs_dataset.iter_plays(keys), model, seed=0, n_boot=200)
+    table = reference.reference_table(ngs_dataset.iter_plays(keys), model, seed=0, n_boot=200)
     assert set(table) >= {"actual", "predicted", "perturbed", "n_defenders", "ci95"}
     assert table["n_defenders"] > 30
     for key in ("actual", "predicted", "perturbed"):
         lo, hi = table["ci95"][key]
         assert np.isfinite(table[key]) and lo <= table[key] <= hi
-    assert table == metric.reference_table(ngs_dataset.iter_plays(keys), model, seed=0, n_boot=200)
-    other_seed = metric.reference_table(ngs_dataset.iter_plays(keys), model, seed=1, n_boot=200)
+    assert table == reference.reference_table(ngs_dataset.iter_plays(keys), model, seed=0, n_boot=200)
+    other_seed = reference.reference_table(ngs_dataset.iter_plays(keys), model, seed=1, n_boot=200)
     assert other_seed["predicted"] == table["predicted"]  # only the perturbation is random
     assert other_seed["perturbed"] != table["perturbed"]
 
@@ -213,7 +215,7 @@ def test_reference_table_with_the_shipped_model(ngs_dataset):
 @pytest.mark.slow
 def test_heldout_table_separates_good_from_bad_defending(ngs_dataset):
     # Issue 4's acceptance figures on the held-out games (docs/metric.md, "Measured table").
-    table = metric.evaluation_metric(ngs_dataset, _shipped_model(), split="heldout", n_boot=300, progress=False)
+    table = reference.evaluation_metric(ngs_dataset, _shipped_model(), split="heldout", n_boot=300, progress=False)
     assert table["ci95"]["perturbed_minus_predicted"][0] > 0
     assert table["separation_ratio"] >= 3.0
     assert table["ghost_rmse_yd"] < 1.363  # rolled-out ghosts beat one call per flight

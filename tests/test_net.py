@@ -11,15 +11,13 @@ import sys
 import threading
 from pathlib import Path
 
-import ghostedge
 import numpy as np
 import pytest
-
-from ghostedge import net
-from ghostedge.engine import Engine, EngineConfig, Roster
-
 from test_engine import ConstantVelocity, synthetic_play
 
+import ghostedge
+from ghostedge import net
+from ghostedge.live import Engine, EngineConfig, Roster
 
 # ------------------------------------------------------------- an independent OSC 1.0 decoder
 
@@ -287,7 +285,7 @@ def _wait_listening(port: int, timeout_s: float = 60.0) -> bool:
 
 def test_serve_roster_files(tmp_path, sample_play):
     from ghostedge.commands.serve import load_roster_file
-    from ghostedge.registry import Registry
+    from ghostedge.ingest.registry import Registry
 
     reg = Registry.from_play(sample_play)
     reg.to_csv(tmp_path / "tags.csv")
@@ -302,7 +300,7 @@ def test_serve_roster_files(tmp_path, sample_play):
 
 
 def test_long_horizon_json_is_split_under_the_datagram_limit():
-    from ghostedge.engine import GhostResult
+    from ghostedge.live import GhostResult
 
     res = GhostResult(3, 6, 50, 0.1)
     res._set_sizes(3, 6)

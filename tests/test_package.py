@@ -5,8 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import ghostedge
 import pytest
+
+import ghostedge
 from ghostedge import _core, cli
 
 

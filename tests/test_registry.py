@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ghostedge.registry import BALL_TAG_ID, Registry, RegistryError
+from ghostedge.ingest.registry import BALL_TAG_ID, Registry, RegistryError
 
 
 def write(tmp_path, text: str):

@@ -7,11 +7,10 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
+from test_engine import ConstantVelocity
 
 from ghostedge.data import load_samples
-from ghostedge.replay import ReplayOptions, ghost_accuracy, pass_detection_report, replay_plays
-
-from test_engine import ConstantVelocity
+from ghostedge.sim.replay import ReplayOptions, ghost_accuracy, pass_detection_report, replay_plays
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +80,7 @@ def test_replay_rejects_bad_arguments(tmp_path, capsys):
 
 def test_ghost_accuracy_against_known_truth(sample_plays):
     """ADE/FDE arithmetic on a result whose ghosts are the truth shifted by 1 yd in x."""
-    from ghostedge.engine import GhostResult
+    from ghostedge.live import GhostResult
 
     play = sample_plays[0]
     fid = play.pass_forward_frame

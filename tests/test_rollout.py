@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from test_decisions import PursuitModel, constructed_play
 
-from ghostedge import metric
-from ghostedge.rollout import ROLLOUT_BLOCK, rollout_paths
+from ghostedge.analysis import ghosts, metric
+from ghostedge.analysis.rollout import ROLLOUT_BLOCK, rollout_paths
+from ghostedge.model.baselines import ConstantVelocityModel
 
 THROW_ROW = 5  # constructed_play(throw=5): pass_forward_frame 6 = row 5
 
@@ -18,10 +19,10 @@ def test_constant_velocity_rollout_equals_one_call():
     # positions, not the tracked ones.
     play = constructed_play(receiver_gap=False)
     dbs = play.defensive_backs()
-    model = metric.ConstantVelocityModel()
+    model = ConstantVelocityModel()
     rolled = rollout_paths(model, play, THROW_ROW, dbs, 1, 15)
     once = metric.ghost_paths(play.xy[THROW_ROW, dbs],
-                              metric.predict_ghosts(model, play, THROW_ROW, dbs, [1], 15)[:, 0])
+                              ghosts.predict_ghosts(model, play, THROW_ROW, dbs, [1], 15)[:, 0])
     assert rolled.shape == (dbs.size, 16, 2)
     np.testing.assert_allclose(rolled, once, atol=1e-9)
 
@@ -46,7 +47,7 @@ def test_ghost_reacts_to_the_receivers_cut():
     n = 15
     rolled = rollout_paths(PursuitModel(), play, THROW_ROW, fs, 2, n)
     once = metric.ghost_paths(play.xy[THROW_ROW, fs],
-                              metric.predict_ghosts(PursuitModel(), play, THROW_ROW, fs, [2], n)[:, 0])
+                              ghosts.predict_ghosts(PursuitModel(), play, THROW_ROW, fs, [2], n)[:, 0])
     wr_end = play.xy[THROW_ROW + n, 2]
     gap_rolled = np.linalg.norm(rolled[0, -1] - wr_end)
     gap_once = np.linalg.norm(once[0, -1] - wr_end)
@@ -57,9 +58,9 @@ def test_ghost_reacts_to_the_receivers_cut():
 def test_perturbed_inputs_are_used_for_the_first_block():
     play = constructed_play(receiver_gap=False)
     dbs = play.defensive_backs()
-    model = metric.ConstantVelocityModel()
-    inputs = metric.model_inputs(play, THROW_ROW)
-    metric.perturb_history(inputs["xy_hist"], inputs["o_hist"], dbs[:1], np.random.default_rng(0))
+    model = ConstantVelocityModel()
+    inputs = ghosts.model_inputs(play, THROW_ROW)
+    ghosts.perturb_history(inputs["xy_hist"], inputs["o_hist"], dbs[:1], np.random.default_rng(0))
     plain = rollout_paths(model, play, THROW_ROW, dbs, 1, 9)
     perturbed = rollout_paths(model, play, THROW_ROW, dbs, 1, 9, inputs)
     assert not np.allclose(plain[0], perturbed[0])
@@ -69,7 +70,7 @@ def test_perturbed_inputs_are_used_for_the_first_block():
 def test_bad_arguments_raise():
     play = constructed_play(receiver_gap=False)
     dbs = play.defensive_backs()
-    model = metric.ConstantVelocityModel()
+    model = ConstantVelocityModel()
     with pytest.raises(ValueError, match="block"):
         rollout_paths(model, play, THROW_ROW, dbs, 1, 5, block=0)
     with pytest.raises(ValueError, match="n_steps"):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from ghostedge.data.play import Play
+from ghostedge.ingest.wire import Decoder
 from ghostedge.sim import SimConfig, simulate_play
-from ghostedge.wire import Decoder
 
 
 def synthetic_play(T=60, N=3, step=0.5) -> Play:

@@ -9,10 +9,9 @@ import sys
 
 import pytest
 
-from ghostedge import faults as fl
 from ghostedge.data import sample_data_dir
-from ghostedge.soak import RECOVERY_TOLERANCE_YD, SoakConfig, run_soak
-
+from ghostedge.sim import faults as fl
+from ghostedge.sim.soak import RECOVERY_TOLERANCE_YD, SoakConfig, run_soak
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,11 @@ import pytest
 from ghostedge.data.play import Play
 from ghostedge.model.frames import H_MAX, to_model_xy
 from ghostedge.model.windows import (
-    game_split, has_full_flight, is_pass_play, play_samples, window_starts,
+    game_split,
+    has_full_flight,
+    is_pass_play,
+    play_samples,
+    window_starts,
 )
 
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghostedge import wire
-from ghostedge.wire import READ_DTYPE, Decoder
+from ghostedge.ingest import wire
+from ghostedge.ingest.wire import READ_DTYPE, Decoder
 
 T0 = 1_546_300_800_000_000  # 2019-01-01T00:00:00Z in µs
 MM = 1 / 914.4  # yards per millimetre

@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from ghostedge.data import load_dataset
-    from ghostedge.ingest import FLAGS_NO_ESTIMATE, IngestPipeline, replay_packets
+    from ghostedge.ingest.pipeline import FLAGS_NO_ESTIMATE, IngestPipeline, replay_packets
     from ghostedge.sim import SimConfig, simulate_play
 
     lags = [float(v) for v in args.lags.split(",")]

@@ -80,7 +80,9 @@ py::array_t<uint8_t> vector_to_array(std::vector<uint8_t>&& bytes) {
 // concurrent use of one decoder from two threads into an error instead of a data race.
 class PyDecoder {
 public:
-    ReadArray feed(py::handle data) {
+    // Returned as py::array (a TagRead structured array): the typed array_t would put the C++
+    // type name into the signature that stub generators read.
+    py::array feed(py::handle data) {
         ByteView bytes(data);
         Busy busy(*this);
         const size_t capacity = decoder_.max_reads(bytes.size());
@@ -105,7 +107,7 @@ public:
         return decoder_.feed(bytes.data(), bytes.size(), ptr, capacity);
     }
 
-    ReadArray finish() {
+    py::array finish() {
         Busy busy(*this);
         const size_t capacity = decoder_.max_reads(0);
         ReadArray out(static_cast<py::ssize_t>(capacity));
@@ -153,6 +155,8 @@ void bind_wire(py::module_& m) {
     m.attr("WIRE_MAX_RECORDS") = wire::kMaxRecords;
     m.attr("WIRE_MAX_PACKET_SIZE") = wire::kMaxPacketSize;
     m.attr("WIRE_SEQUENCE_WINDOW") = wire::kSequenceWindow;
+    m.attr("WIRE_CRC_OFFSET") = wire::kCrcOffset;
+    m.attr("WIRE_MAGIC") = py::bytes(reinterpret_cast<const char*>(wire::kMagicBytes), 4);
     m.attr("read_dtype") = py::dtype::of<TagRead>();
     py::list counters;
     for (const auto& entry : ghostedge::kDecodeStatCounters) counters.append(entry.first);
@@ -167,6 +171,26 @@ void bind_wire(py::module_& m) {
         },
         py::arg("data"), py::arg("crc") = 0u,
         "CRC-32C of a bytes-like object; pass a previous result as `crc` to continue it.");
+    m.def(
+        "read_header",
+        [](py::handle data) -> py::object {
+            ByteView bytes(data);
+            ghostedge::PacketHeader h;
+            if (!ghostedge::read_header(bytes.data(), bytes.size(), h)) return py::none();
+            py::dict d;
+            d["version"] = h.version;
+            d["flags"] = h.flags;
+            d["record_count"] = h.record_count;
+            d["sequence"] = h.sequence;
+            d["reserved"] = h.reserved;
+            d["capture_time_us"] = h.capture_time_us;
+            d["crc32c"] = h.crc32c;
+            d["reserved2"] = h.reserved2;
+            return std::move(d);
+        },
+        py::arg("data"),
+        "The header fields of the packet at the start of `data` as a dict (unvalidated), or "
+        "None when `data` is shorter than a header or does not start with the magic.");
     m.def("crc32c_hardware", &ghostedge::crc32c_hardware,
           "True when crc32c uses the CPU's CRC32 instruction (SSE4.2).");
 

@@ -2,6 +2,7 @@
 // file (bind_<concept>.cpp); this file only calls them. The C++ below knows nothing of Python.
 #include <pybind11/pybind11.h>
 
+#include "ghostedge/constants.hpp"
 #include "ghostedge/version.hpp"
 
 namespace py = pybind11;
@@ -15,6 +16,13 @@ void bind_pipeline(py::module_& m);  // per-frame live pipeline
 PYBIND11_MODULE(_core, m) {
     m.doc() = "ghostedge compiled core (C++). Use the Python API in `ghostedge`, not this module.";
     m.attr("__version__") = ghostedge::core_version();
+    py::dict constants;  // checked against python/ghostedge/constants.py by the tests
+    constants["DT_S"] = ghostedge::kFrameDt;
+    constants["FIELD_LENGTH_YD"] = ghostedge::kFieldLength;
+    constants["FIELD_WIDTH_YD"] = ghostedge::kFieldWidth;
+    constants["MAX_SPEED_YPS"] = ghostedge::kMaxSpeedYps;
+    constants["TOP_SPEED_YPS"] = ghostedge::kTopSpeedYps;
+    m.attr("CONSTANTS") = constants;
     bind_wire(m);
     bind_ingest(m);
     bind_features(m);

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ghostedge import faults as fl
 from ghostedge.data import load_samples
 from ghostedge.sim import SimConfig, simulate_play
+from ghostedge.sim import faults as fl
 
 OUT = Path(__file__).resolve().parent / "corpus" / "decoder"
 

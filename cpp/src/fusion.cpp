@@ -9,8 +9,8 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kDegToRad = kPi / 180.0;
 constexpr double kRadToDeg = 180.0 / kPi;
-constexpr double kFieldLengthYd = 120.0;
-constexpr double kFieldWidthYd = 160.0 / 3.0;
+constexpr double kFieldLengthYd = kFieldLength;
+constexpr double kFieldWidthYd = kFieldWidth;
 // How far the gate may widen with the track's own position uncertainty (in sigmas).
 constexpr double kGateSigmas = 4.0;
 // Shoulder reads are gated at their predicted spot while the orientation sigma is under 90 deg;

@@ -11,8 +11,8 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kRadToDeg = 180.0 / kPi;
-constexpr double kFieldLengthYd = 120.0;
-constexpr double kFieldWidthYd = 160.0 / 3.0;
+constexpr double kFieldLengthYd = kFieldLength;
+constexpr double kFieldWidthYd = kFieldWidth;
 // Initial uncertainty of velocity (yd/s) and acceleration (yd/s^2) of a new track: a player
 // can be anywhere in his speed range when first seen.
 constexpr double kInitVelVar = 25.0;

@@ -42,7 +42,6 @@ constexpr size_t kOffMagic = 0, kOffVersion = 4, kOffFlags = 5, kOffCount = 6, k
 constexpr size_t kRecTag = 0, kRecOffset = 4, kRecX = 8, kRecY = 12, kRecZ = 16, kRecQuality = 20,
                  kRecFlags = 21, kRecReserved = 22;
 
-constexpr uint8_t kMagicBytes[4] = {'G', 'E', 'T', 'R'};
 constexpr double kYardsPerMm = 1.0 / kMillimetresPerYard;
 
 bool in_window(int32_t v, int32_t lo, int32_t hi) { return v >= lo && v <= hi; }
@@ -81,6 +80,19 @@ HeaderCheck check_header(const uint8_t* h) {
 }
 
 }  // namespace
+
+bool read_header(const uint8_t* data, size_t n, PacketHeader& out) {
+    if (n < kHeaderSize || load<uint32_t>(data + kOffMagic) != kMagic) return false;
+    out.version = data[kOffVersion];
+    out.flags = data[kOffFlags];
+    out.record_count = load<uint16_t>(data + kOffCount);
+    out.sequence = load<uint32_t>(data + kOffSequence);
+    out.reserved = load<uint32_t>(data + kOffReserved);
+    out.capture_time_us = load<int64_t>(data + kOffCaptureTime);
+    out.crc32c = load<uint32_t>(data + kCrcOffset);
+    out.reserved2 = load<uint32_t>(data + kOffReserved2);
+    return true;
+}
 
 const char* to_string(EncodeStatus status) {
     switch (status) {

@@ -1,197 +1,228 @@
-"""Type stubs for the compiled module ghostedge._core (one section per binding file)."""
-
-# --- tag-read packet format (cpp/bindings/bind_wire.cpp) ---
-import numpy as _np
-import numpy.typing as _npt
-from typing import Any as _Any
-
-WIRE_VERSION: int
-WIRE_HEADER_SIZE: int
-WIRE_RECORD_SIZE: int
-WIRE_MAX_RECORDS: int
-WIRE_MAX_PACKET_SIZE: int
-WIRE_SEQUENCE_WINDOW: int
-read_dtype: _np.dtype[_Any]
-DECODE_STAT_COUNTERS: tuple[str, ...]
-
-def crc32c(data: _Any, crc: int = 0) -> int: ...
-def crc32c_hardware() -> bool: ...
-def encode_packet(reads: _npt.NDArray[_Any], sequence: int, capture_time_us: int) -> bytes: ...
-def encode_packets(
-    reads: _npt.NDArray[_Any],
-    counts: _npt.ArrayLike,
-    sequences: _npt.ArrayLike,
-    capture_times_us: _npt.ArrayLike,
-) -> tuple[_npt.NDArray[_np.uint8], _npt.NDArray[_np.int64]]: ...
-
+"""
+ghostedge compiled core (C++). Use the Python API in `ghostedge`, not this module.
+"""
+from __future__ import annotations
+import numpy
+import numpy.dtypes
+import numpy.typing
+import typing
+__all__: list[str] = ['BALL_TAG_ID', 'CONSTANTS', 'DECODE_STAT_COUNTERS', 'FEATURE_HISTORY', 'FEATURE_NAMES', 'FEATURE_NUM_CONTEXT', 'FRAME_FLAGS', 'IngestPipeline', 'MetricAccumulator', 'TagRegistry', 'WIRE_CRC_OFFSET', 'WIRE_HEADER_SIZE', 'WIRE_MAGIC', 'WIRE_MAX_PACKET_SIZE', 'WIRE_MAX_RECORDS', 'WIRE_RECORD_SIZE', 'WIRE_SEQUENCE_WINDOW', 'WIRE_VERSION', 'WireDecoder', 'build_pair_features', 'crc32c', 'crc32c_hardware', 'derived_tag_id', 'encode_packet', 'encode_packets', 'filter_tracks', 'metric_batch', 'metric_ghosts', 'model_outputs_to_field', 'orientation_from_shoulders', 'read_dtype', 'read_header', 'right_shoulder_unit', 'select_model_inputs']
 class WireDecoder:
-    def __init__(self) -> None: ...
-    def feed(self, data: _Any) -> _npt.NDArray[_Any]: ...
-    def feed_into(self, data: _Any, out: _npt.NDArray[_Any]) -> int: ...
-    def finish(self) -> _npt.NDArray[_Any]: ...
-    def stats(self) -> dict[str, int]: ...
-    def reset(self) -> None: ...
-    def max_reads(self, nbytes: int) -> int: ...
+    """
+    Streaming tag-read packet decoder (one per sender).
+    """
+    def __init__(self) -> None:
+        ...
+    def feed(self, data: typing.Any) -> numpy.ndarray:
+        ...
+    def feed_into(self, data: typing.Any, out: numpy.ndarray) -> int:
+        ...
+    def finish(self) -> numpy.ndarray:
+        ...
+    def max_reads(self, nbytes: typing.SupportsInt | typing.SupportsIndex) -> int:
+        ...
+    def reset(self) -> None:
+        ...
+    def stats(self) -> dict:
+        ...
     @property
-    def buffered(self) -> int: ...
-
-
-# --- composite metric (cpp/bindings/bind_metric.cpp) ---
-import numpy as _np
-import numpy.typing as _npt
-
-def metric_batch(
-    defender: _npt.ArrayLike,
-    receiver: _npt.ArrayLike,
-    lengths: _npt.ArrayLike | None = None,
-    dt: float = 0.1,
-    top_speed: float = 11.0,
-    speed_limit: float = 12.5,
-    effort_weight: float = 0.25,
-    speed_penalty_weight: float = 2.0,
-) -> _npt.NDArray[_np.float64]: ...
-
-def metric_ghosts(
-    start_xy: _npt.NDArray[_np.float64],
-    mean: _npt.NDArray[_np.float64],
-    receiver_xy: _npt.NDArray[_np.float64],
-    receiver_vel: _npt.NDArray[_np.float64],
-    step_dt: float,
-    out: _npt.NDArray[_np.float64],
-    dt: float = 0.1,
-    top_speed: float = 11.0,
-    speed_limit: float = 12.5,
-    effort_weight: float = 0.25,
-    speed_penalty_weight: float = 2.0,
-) -> None: ...
-
-class MetricAccumulator:
-    def __init__(
-        self,
-        dt: float = 0.1,
-        top_speed: float = 11.0,
-        speed_limit: float = 12.5,
-        effort_weight: float = 0.25,
-        speed_penalty_weight: float = 2.0,
-    ) -> None: ...
-    def push(self, defender_x: float, defender_y: float, receiver_x: float, receiver_y: float) -> float: ...
-    def reset(self) -> None: ...
-    def current(self) -> tuple[float, float, float, float]: ...
-    @property
-    def frames(self) -> int: ...
-    @property
-    def valid(self) -> bool: ...
-
-# --- tag registry, fusion helpers, batch filter (cpp/bindings/bind_ingest.cpp) ---
-BALL_TAG_ID: int
-FRAME_FLAGS: dict[str, int]
-
+    def buffered(self) -> int:
+        ...
 class TagRegistry:
-    def __init__(self, tag_ids: _npt.ArrayLike, nfl_ids: _npt.ArrayLike, roles: _npt.ArrayLike) -> None: ...
+    """
+    Tag id -> (player slot, shoulder) and ball tags; validated on construction.
+    """
+    def __init__(self, tag_ids: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32], nfl_ids: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], roles: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> None:
+        ...
+    def lookup(self, tag_id: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
+        """
+        (slot, role code) of a tag, or None when unknown; slot -1 for the ball
+        """
+    def shoulder_tag(self, slot: typing.SupportsInt | typing.SupportsIndex, side: typing.SupportsInt | typing.SupportsIndex) -> int:
+        ...
+    def single_tag_slots(self) -> list[int]:
+        ...
     @property
-    def n_players(self) -> int: ...
+    def n_ball_tags(self) -> int:
+        ...
     @property
-    def n_ball_tags(self) -> int: ...
+    def n_players(self) -> int:
+        ...
     @property
-    def slot_nfl_ids(self) -> _npt.NDArray[_np.int64]: ...
-    def single_tag_slots(self) -> list[int]: ...
-    def shoulder_tag(self, slot: int, side: int) -> int: ...
-    def lookup(self, tag_id: int) -> tuple[int, int] | None: ...
-
-def derived_tag_id(nfl_id: int, role: int) -> int: ...
-def orientation_from_shoulders(dx: float, dy: float) -> float: ...
-def right_shoulder_unit(o_deg: float) -> tuple[float, float]: ...
-def filter_tracks(
-    time_us: _npt.ArrayLike,
-    x: _npt.ArrayLike,
-    y: _npt.ArrayLike,
-    o: _npt.ArrayLike | None = None,
-    meas_sigma_yd: float = 0.03,
-    o_sigma_deg: float = 5.0,
-    is_ball: bool = False,
-    max_speed_yps: float = 12.5,
-    jerk_psd: float = 25.0,
-    hold_time_s: float = 1.0,
-) -> dict[str, _npt.NDArray[_np.generic] | int]: ...
-
-# --- live ingest pipeline (cpp/bindings/bind_pipeline.cpp) ---
+    def slot_nfl_ids(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+class MetricAccumulator:
+    """
+    Per-frame composite metric for the live path: push() once per frame from the throw on.
+    """
+    def __init__(self, dt: typing.SupportsFloat | typing.SupportsIndex = 0.1, top_speed: typing.SupportsFloat | typing.SupportsIndex = 11.0, speed_limit: typing.SupportsFloat | typing.SupportsIndex = 12.5, effort_weight: typing.SupportsFloat | typing.SupportsIndex = 0.25, speed_penalty_weight: typing.SupportsFloat | typing.SupportsIndex = 2.0) -> None:
+        ...
+    def current(self) -> tuple:
+        """
+        (metric, closing, effort, speed_penalty) of the flight so far.
+        """
+    def push(self, defender_x: typing.SupportsFloat | typing.SupportsIndex, defender_y: typing.SupportsFloat | typing.SupportsIndex, receiver_x: typing.SupportsFloat | typing.SupportsIndex, receiver_y: typing.SupportsFloat | typing.SupportsIndex) -> float:
+        """
+        Add one frame; returns the metric of the flight so far (NaN before 2 frames).
+        """
+    def reset(self) -> None:
+        ...
+    @property
+    def frames(self) -> int:
+        ...
+    @property
+    def valid(self) -> bool:
+        ...
 class IngestPipeline:
-    def __init__(
-        self,
-        registry: TagRegistry,
-        rate_hz: float = 10.0,
-        read_sigma_yd: float = 2.0 / 36.0,
-        shoulder_half_width_yd: float = 0.25,
-        read_gate_yd: float = 0.6,
-        max_speed_yps: float = 12.5,
-        jerk_psd: float = 25.0,
-        hold_time_s: float = 1.0,
-        read_buffer_capacity: int = 65536,
-        delay_s: float = 0.1,
-    ) -> None: ...
-    def push(self, data: bytes | bytearray | memoryview | _npt.NDArray[_np.uint8]) -> None: ...
-    def push_reads(self, reads: _npt.NDArray[_np.void]) -> None: ...
-    def finish_stream(self) -> None: ...
-    def tick(self, time_us: int) -> None: ...
-    def reset(self) -> None: ...
-    def counters(self) -> dict[str, int]: ...
-    def timings(self) -> dict[str, float]: ...
-    def rejected_reads(self) -> tuple[_npt.NDArray[_np.int64], _npt.NDArray[_np.uint32], _npt.NDArray[_np.uint8]]: ...
+    """
+    decode -> fuse -> filter; push bytes or reads, tick once per output frame
+    """
+    def __init__(self, registry: TagRegistry, rate_hz: typing.SupportsFloat | typing.SupportsIndex = 10.0, read_sigma_yd: typing.SupportsFloat | typing.SupportsIndex = 0.05555555555555555, shoulder_half_width_yd: typing.SupportsFloat | typing.SupportsIndex = 0.25, read_gate_yd: typing.SupportsFloat | typing.SupportsIndex = 0.6, max_speed_yps: typing.SupportsFloat | typing.SupportsIndex = 12.5, jerk_psd: typing.SupportsFloat | typing.SupportsIndex = 25.0, hold_time_s: typing.SupportsFloat | typing.SupportsIndex = 1.0, read_buffer_capacity: typing.SupportsInt | typing.SupportsIndex = 65536, delay_s: typing.SupportsFloat | typing.SupportsIndex = 0.1) -> None:
+        ...
+    def counters(self) -> dict:
+        ...
+    def finish_stream(self) -> None:
+        ...
+    def push(self, data: typing.Any) -> None:
+        """
+        feed packet bytes (any buffer, any chunking)
+        """
+    def push_reads(self, reads: numpy.ndarray) -> None:
+        ...
+    def rejected_reads(self) -> tuple:
+        """
+        (time_us, tag_id, reason) of the reads rejected in the last tick; reason 1 off-field, 2 gated
+        """
+    def reset(self) -> None:
+        ...
+    def tick(self, time_us: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def timings(self) -> dict:
+        ...
     @property
-    def n_players(self) -> int: ...
+    def a(self) -> numpy.ndarray:
+        ...
     @property
-    def rate_hz(self) -> float: ...
+    def delay_s(self) -> float:
+        ...
     @property
-    def delay_s(self) -> float: ...
+    def dir(self) -> numpy.ndarray:
+        ...
     @property
-    def slot_nfl_ids(self) -> _npt.NDArray[_np.int64]: ...
+    def flags(self) -> numpy.ndarray:
+        ...
     @property
-    def frame_time_us(self) -> int: ...
-    # Read-only views of the frame buffers: [n_players + 1] (players, then the ball).
-    x: _npt.NDArray[_np.float64]
-    y: _npt.NDArray[_np.float64]
-    s: _npt.NDArray[_np.float64]
-    a: _npt.NDArray[_np.float64]
-    dir: _npt.NDArray[_np.float64]
-    o: _npt.NDArray[_np.float64]
-    raw_x: _npt.NDArray[_np.float64]
-    raw_y: _npt.NDArray[_np.float64]
-    raw_time_us: _npt.NDArray[_np.int64]
-    flags: _npt.NDArray[_np.uint16]
-
-# --- model features (cpp/bindings/bind_features.cpp) ---
-FEATURE_HISTORY: int
-FEATURE_NUM_CONTEXT: int
-FEATURE_NAMES: tuple[str, ...]
-
-def build_pair_features(
-    xy_hist: _npt.NDArray[_np.float64],
-    o_hist: _npt.NDArray[_np.float64],
-    ball_hist: _npt.NDArray[_np.float64],
-    is_offense: _npt.NDArray[_np.uint8],
-    context: _npt.NDArray[_np.float64],
-    defenders: _npt.NDArray[_np.int64],
-    receivers: _npt.NDArray[_np.int64],
-    play_left: bool = False,
-    mirror_y: bool = False,
-    out: _npt.NDArray[_np.float32] | None = None,
-) -> tuple[_npt.NDArray[_np.float32], int]: ...
-
-def select_model_inputs(
-    features: _npt.NDArray[_np.float32],
-    columns: _npt.NDArray[_np.int64],
-    inputs: _npt.NDArray[_np.float32],
-    valid: _npt.NDArray[_np.uint8],
-) -> int: ...
-
-def model_outputs_to_field(
-    mean_model: _npt.NDArray[_np.float32],
-    sigma_model: _npt.NDArray[_np.float32],
-    valid: _npt.NDArray[_np.uint8],
-    start_xy: _npt.NDArray[_np.float64],
-    horizon: int,
-    play_left: bool,
-    mirror_y: bool,
-    mean_out: _npt.NDArray[_np.float64],
-    sigma_out: _npt.NDArray[_np.float64],
-) -> None: ...
+    def frame_time_us(self) -> int:
+        ...
+    @property
+    def n_players(self) -> int:
+        ...
+    @property
+    def o(self) -> numpy.ndarray:
+        ...
+    @property
+    def rate_hz(self) -> float:
+        ...
+    @property
+    def raw_time_us(self) -> numpy.ndarray:
+        ...
+    @property
+    def raw_x(self) -> numpy.ndarray:
+        ...
+    @property
+    def raw_y(self) -> numpy.ndarray:
+        ...
+    @property
+    def s(self) -> numpy.ndarray:
+        ...
+    @property
+    def slot_nfl_ids(self) -> numpy.typing.NDArray[numpy.int64]:
+        ...
+    @property
+    def x(self) -> numpy.ndarray:
+        ...
+    @property
+    def y(self) -> numpy.ndarray:
+        ...
+def build_pair_features(xy_hist: typing.Any, o_hist: typing.Any, ball_hist: typing.Any, is_offense: typing.Any, context: typing.Any, defenders: typing.Any, receivers: typing.Any, play_left: bool = False, mirror_y: bool = False, out: typing.Any = None) -> tuple:
+    """
+    Model features for every defender x receiver pair of one frame.
+    
+    xy_hist float64 [3,N,2] (frames t-2..t, raw field yards, NaN = missing), o_hist
+    float64 [3,N] degrees, ball_hist float64 [3,2], is_offense uint8 [N], context float64
+    [6] (model frame), defenders/receivers int64 player indices. Returns (out float32
+    [D,R,F], n_valid); invalid pairs are rows of NaN. Pass `out` to avoid allocation.
+    """
+def crc32c(data: typing.Any, crc: typing.SupportsInt | typing.SupportsIndex = 0) -> int:
+    """
+    CRC-32C of a bytes-like object; pass a previous result as `crc` to continue it.
+    """
+def crc32c_hardware() -> bool:
+    """
+    True when crc32c uses the CPU's CRC32 instruction (SSE4.2).
+    """
+def derived_tag_id(nfl_id: typing.SupportsInt | typing.SupportsIndex, role: typing.SupportsInt | typing.SupportsIndex) -> int:
+    ...
+def encode_packet(reads: numpy.ndarray, sequence: typing.SupportsInt | typing.SupportsIndex, capture_time_us: typing.SupportsInt | typing.SupportsIndex) -> bytes:
+    """
+    Encode one packet; ValueError on out-of-range reads or more than 1024 of them.
+    """
+def encode_packets(reads: numpy.ndarray, counts: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], sequences: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32], capture_times_us: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> tuple[numpy.typing.NDArray[numpy.uint8], numpy.typing.NDArray[numpy.int64]]:
+    """
+    Encode many packets at once: packet i holds the next counts[i] reads. Returns the concatenated stream (uint8 array) and the packet offsets (int64, length k + 1).
+    """
+def filter_tracks(time_us: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], o: typing.Any = None, meas_sigma_yd: typing.SupportsFloat | typing.SupportsIndex = 0.03, o_sigma_deg: typing.SupportsFloat | typing.SupportsIndex = 5.0, is_ball: bool = False, max_speed_yps: typing.SupportsFloat | typing.SupportsIndex = 12.5, jerk_psd: typing.SupportsFloat | typing.SupportsIndex = 25.0, hold_time_s: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> dict:
+    """
+    Batch causal filter over [T, N] tracks (NaN = no measurement); returns a dict of arrays.
+    """
+def metric_batch(defender: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], receiver: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], lengths: typing.Any = None, dt: typing.SupportsFloat | typing.SupportsIndex = 0.1, top_speed: typing.SupportsFloat | typing.SupportsIndex = 11.0, speed_limit: typing.SupportsFloat | typing.SupportsIndex = 12.5, effort_weight: typing.SupportsFloat | typing.SupportsIndex = 0.25, speed_penalty_weight: typing.SupportsFloat | typing.SupportsIndex = 2.0) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Composite metric of K trajectories: defender and receiver [K, T, 2] (float64), optional lengths [K] (frames used per row). Returns [K, 4]: metric, closing, effort, speed_penalty (NaN rows where undefined). See docs/metric.md.
+    """
+def metric_ghosts(start_xy: typing.Any, mean: typing.Any, receiver_xy: typing.Any, receiver_vel: typing.Any, step_dt: typing.SupportsFloat | typing.SupportsIndex, out: typing.Any, dt: typing.SupportsFloat | typing.SupportsIndex = 0.1, top_speed: typing.SupportsFloat | typing.SupportsIndex = 11.0, speed_limit: typing.SupportsFloat | typing.SupportsIndex = 12.5, effort_weight: typing.SupportsFloat | typing.SupportsIndex = 0.25, speed_penalty_weight: typing.SupportsFloat | typing.SupportsIndex = 2.0) -> None:
+    """
+    Live metric of a frame's ghosts into out [D, R] (float64): ghost (d, r) = start_xy
+    [D, 2] then mean [D, R, H, 2]; receiver r's path = receiver_xy[r] + k * step_dt *
+    receiver_vel[r], k = 0..H. Same values as metric_batch on those paths.
+    """
+def model_outputs_to_field(mean_model: typing.Any, sigma_model: typing.Any, valid: typing.Any, start_xy: typing.Any, horizon: typing.SupportsInt | typing.SupportsIndex, play_left: bool, mirror_y: bool, mean_out: typing.Any, sigma_out: typing.Any) -> None:
+    """
+    Model outputs float32 [D*R, H_max, 2] (model-frame displacement, sigma) -> raw field
+    yards float64 [D, R, H, 2] in mean_out / sigma_out: start_xy[d] + displacement * axis
+    signs, and sigma; NaN where valid uint8 [D*R] is 0 or the start is not finite.
+    """
+def orientation_from_shoulders(dx: typing.SupportsFloat | typing.SupportsIndex, dy: typing.SupportsFloat | typing.SupportsIndex) -> float:
+    """
+    NGS orientation (deg) of a player whose left->right shoulder vector is (dx, dy)
+    """
+def read_header(data: typing.Any) -> typing.Any:
+    """
+    The header fields of the packet at the start of `data` as a dict (unvalidated), or None when `data` is shorter than a header or does not start with the magic.
+    """
+def right_shoulder_unit(o_deg: typing.SupportsFloat | typing.SupportsIndex) -> tuple[float, float]:
+    """
+    unit vector from a player's centre to his right shoulder
+    """
+def select_model_inputs(features: typing.Any, columns: typing.Any, inputs: typing.Any, valid: typing.Any) -> int:
+    """
+    Model input rows from pair features float32 [..., F]: inputs float32 [B, C] =
+    features[:, columns]; rows with a non-finite selected value are zeroed and get
+    valid uint8 [B] = 0. Writes into the given arrays; returns the number of valid rows.
+    """
+BALL_TAG_ID: int = 1
+CONSTANTS: dict = {'DT_S': 0.1, 'FIELD_LENGTH_YD': 120.0, 'FIELD_WIDTH_YD': 53.333333333333336, 'MAX_SPEED_YPS': 12.5, 'TOP_SPEED_YPS': 11.0}
+DECODE_STAT_COUNTERS: tuple = ('bytes_fed', 'bytes_accepted', 'bytes_skipped', 'packets_ok', 'packets_bad_header', 'header_bad_version', 'header_bad_count', 'header_bad_reserved', 'header_bad_time', 'header_bad_length', 'packets_bad_crc', 'packets_truncated', 'packets_duplicate', 'packets_reordered', 'sequence_resets', 'packets_missing', 'records_ok', 'records_bad_tag', 'records_bad_time', 'records_bad_position', 'records_bad_reserved', 'reads_dropped_full')
+FEATURE_HISTORY: int = 3
+FEATURE_NAMES: tuple = ('def_vx', 'def_vy', 'def_ax', 'def_ay', 'def_speed', 'def_accel_along', 'def_o_x', 'def_o_y', 'def_o_dot_motion', 'def_y', 'def_y_far', 'def_goal_dist', 'def_x_past_los', 'tgt_rel_x', 'tgt_rel_y', 'tgt_dist', 'tgt_rel_vx', 'tgt_rel_vy', 'tgt_vx', 'tgt_vy', 'tgt_ax', 'tgt_ay', 'tgt_closing_speed', 'tgt_y', 'ball_rel_x', 'ball_rel_y', 'ball_dist', 'ball_vx', 'ball_vy', 'ball_speed', 'ball_to_tgt_x', 'ball_to_tgt_y', 'ball_to_tgt_dist', 'ball_heading_to_tgt', 'nopp_rel_x', 'nopp_rel_y', 'nopp_dist', 'nopp_rel_vx', 'nopp_rel_vy', 'nmate_rel_x', 'nmate_rel_y', 'nmate_dist', 'tgt_dist_minus_help', 'ctx_down', 'ctx_yards_to_go', 'ctx_los_x', 'ctx_quarter', 'ctx_clock_s', 'ctx_score_margin')
+FEATURE_NUM_CONTEXT: int = 6
+FRAME_FLAGS: dict = {'SINGLE_TAG': 1, 'HELD': 2, 'LOST': 4, 'NEVER_SEEN': 8, 'SPEED_CAPPED': 16, 'REJECTED': 32, 'RESET': 64, 'NO_ORIENTATION': 128}
+WIRE_CRC_OFFSET: int = 24
+WIRE_HEADER_SIZE: int = 32
+WIRE_MAGIC: bytes
+WIRE_MAX_PACKET_SIZE: int = 24608
+WIRE_MAX_RECORDS: int = 1024
+WIRE_RECORD_SIZE: int = 24
+WIRE_SEQUENCE_WINDOW: int = 1024
+WIRE_VERSION: int = 1
+__version__: str = '0.1.0'
+read_dtype: numpy.dtypes.VoidDType

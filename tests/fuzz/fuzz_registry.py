@@ -13,7 +13,7 @@ import atheris
 import file_harness
 
 with atheris.instrument_imports(include=["ghostedge"]):
-    from ghostedge.registry import Registry
+    from ghostedge.ingest.registry import Registry
 
 
 def load(path: str) -> None:

@@ -12,14 +12,16 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ghostedge/constants.hpp"
+
 namespace ghostedge::features {
 
 constexpr int kHistory = 3;          // input frames t-2, t-1, t
 constexpr int kNumContext = 6;       // see ContextIndex
 constexpr int kNumFeatures = 49;     // see feature_names()
-constexpr double kFrameDt = 0.1;     // s between frames (10 Hz)
-constexpr double kFieldLength = 120.0;
-constexpr double kFieldWidth = 160.0 / 3.0;
+using ghostedge::kFieldLength;
+using ghostedge::kFieldWidth;
+using ghostedge::kFrameDt;
 constexpr double kGoalLineX = 110.0;  // the goal line the offence attacks, in the model frame
 constexpr double kNoNeighbourDist = 60.0;  // distance reported when no such player exists
 

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ghostedge/constants.hpp"
+
 namespace ghostedge {
 
 // Per-slot output flags (bit mask), shared by the filter, the fusion and the pipeline.
@@ -23,7 +25,7 @@ enum FrameFlag : uint16_t {
 
 struct FilterConfig {
     bool is_ball = false;            // ball: no field limit, no jump test
-    double max_speed_yps = 12.5;     // estimates never exceed it; (players) jumps beyond it rejected
+    double max_speed_yps = kMaxSpeedYps;  // estimates never exceed it; (players) jumps beyond it rejected
     double jerk_psd = 25.0;          // process noise: white jerk, yd^2/s^5
     double orientation_rate_psd = 2.0e5;  // white angular acceleration, deg^2/s^3
     double gate_floor_yd = 0.75;     // fused position always accepted within this of the prediction

@@ -5,12 +5,14 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ghostedge/constants.hpp"
+
 namespace ghostedge {
 
 struct MetricParams {
-    double dt = 0.1;                   // s per frame (NGS 10 Hz)
-    double top_speed = 11.0;           // yd/s: fastest measured NFL players
-    double speed_limit = 12.5;         // yd/s: no human step is faster
+    double dt = kFrameDt;              // s per frame (NGS 10 Hz)
+    double top_speed = kTopSpeedYps;   // yd/s: fastest measured NFL players
+    double speed_limit = kMaxSpeedYps; // yd/s: no human step is faster
     double effort_weight = 0.25;       // charge for not moving at all
     double speed_penalty_weight = 2.0; // a step over the limit always costs more than it gains
 };

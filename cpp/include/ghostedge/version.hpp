@@ -1,6 +1,6 @@
 #pragma once
 
 namespace ghostedge {
-// Version of the C++ core; the Python package checks it matches its own.
+// Version of the C++ core: the project version from pyproject.toml (set by cpp/CMakeLists.txt).
 const char* core_version();
 }  // namespace ghostedge

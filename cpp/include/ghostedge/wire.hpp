@@ -35,6 +35,7 @@ static_assert(offsetof(TagRead, tag_id) == 8 && offsetof(TagRead, x) == 12 &&
               offsetof(TagRead, quality) == 24);
 
 namespace wire {
+inline constexpr uint8_t kMagicBytes[4] = {'G', 'E', 'T', 'R'};
 inline constexpr uint32_t kMagic = 0x52544547u;  // the bytes "GETR" read as a little-endian u32
 inline constexpr uint8_t kVersion = 1;
 inline constexpr size_t kHeaderSize = 32;
@@ -74,6 +75,22 @@ enum class EncodeStatus : uint8_t {
     bad_z,
 };
 const char* to_string(EncodeStatus status);
+
+// The header fields of a packet as they are on the wire (docs/wire-format.md), unvalidated.
+struct PacketHeader {
+    uint8_t version = 0;
+    uint8_t flags = 0;
+    uint16_t record_count = 0;
+    uint32_t sequence = 0;
+    uint32_t reserved = 0;
+    int64_t capture_time_us = 0;
+    uint32_t crc32c = 0;
+    uint32_t reserved2 = 0;
+};
+
+// Reads the header at the start of data[0..n): false when n < kHeaderSize or the magic is
+// absent. No other check: the decoder validates; this is for tools that take packets apart.
+bool read_header(const uint8_t* data, size_t n, PacketHeader& out);
 
 struct EncodeResult {
     EncodeStatus status = EncodeStatus::ok;

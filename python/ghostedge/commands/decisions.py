@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_model(path: str | None, baseline: bool):
-    from ..metric import ConstantVelocityModel
+    from ..model.baselines import ConstantVelocityModel
 
     if baseline:
         return ConstantVelocityModel()
@@ -35,8 +35,9 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
+    from ..analysis.decisions import analyse_decision, decision_summary
     from ..data import load_dataset
-    from ..decisions import analyse_decision, decision_summary, plot_decision
+    from ..viz.decisions import plot_decision
 
     model = load_model(args.model, args.baseline)
     print(f"loading {args.data} ...", file=sys.stderr)

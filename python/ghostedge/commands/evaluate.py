@@ -21,8 +21,8 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import json
 
+    from ..analysis.evaluation import evaluation_report
     from ..data import load_dataset
-    from ..model.evaluate import evaluation_report
     from ..model.inference import GhostModel
 
     if args.plot and (args.game is None or args.play is None):
@@ -30,11 +30,13 @@ def run(args) -> int:
     ds = load_dataset(args.data)
     model = GhostModel(args.model)
     report = evaluation_report(ds, model, split=args.split)
-    from ..metric import evaluation_metric  # the composite-metric table (docs/metric.md)
+    from ..analysis.reference import (
+        evaluation_metric,  # the composite-metric table (docs/metric.md)
+    )
 
     report["metric"] = evaluation_metric(ds, model, split=args.split)
     if args.plot:
-        from ..model.plots import plot_play_ghosts
+        from ..viz.ghosts import plot_play_ghosts
 
         plot_play_ghosts(ds.play(args.game, args.play), model, args.plot)
         report["plot"] = args.plot

@@ -11,7 +11,7 @@ HELP = "Measure decode -> fuse -> filter against real tracking, on simulated noi
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..sim import SimConfig
+    from ..sim.simulator import SimConfig
 
     parser.add_argument("--data", required=True, help="data folder (tracking*.csv[.gz] [+ plays.csv[.gz]])")
     parser.add_argument("--seed", type=int, default=0, help="simulation seed (play i uses seed + i)")
@@ -112,8 +112,15 @@ def evaluate_play(play, sim_config, seed: int, totals: _Totals, pipeline_kwargs=
     """Simulate one play, replay it through a fresh pipeline and add its errors to totals."""
     import numpy as np
 
-    from ..ingest import FLAG_HELD, FLAG_SINGLE_TAG, FLAGS_NO_ESTIMATE, IngestPipeline, replay_packets
-    from ..sim import FRAME_US, simulate_play
+    from ..constants import FRAME_US
+    from ..ingest.pipeline import (
+        FLAG_HELD,
+        FLAG_SINGLE_TAG,
+        FLAGS_NO_ESTIMATE,
+        IngestPipeline,
+        replay_packets,
+    )
+    from ..sim.simulator import simulate_play
 
     sim = simulate_play(play, sim_config, seed=seed)
     pipe = IngestPipeline(sim.registry, **(pipeline_kwargs or {}))
@@ -214,7 +221,7 @@ def evaluate_plays(plays, sim_config=None, seed: int = 0, progress: bool = False
 
     from tqdm import tqdm
 
-    from ..sim import SimConfig
+    from ..sim.simulator import SimConfig
 
     totals = _Totals()
     cfg = sim_config or SimConfig()
@@ -230,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
     import math
 
     from ..data import load_dataset
-    from ..sim import SimConfig
+    from ..sim.simulator import SimConfig
 
     for name in ("noise_in", "outlier_rate", "loss_rate"):
         v = getattr(args, name)

@@ -18,7 +18,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import json
 
-    from ghostedge.data.inspect import format_report, inspect_path
+    from ..data.inspect import format_report, inspect_path
 
     report = inspect_path(args.path, progress=True)
     if args.json:

@@ -53,11 +53,11 @@ def run(args) -> int:
 
     from tqdm import tqdm
 
-    from ..engine import EngineConfig
-    from ..replay import ReplayOptions, replay_plays
+    from ..live import EngineConfig
+    from ..sim.replay import ReplayOptions, replay_plays
 
     if args.detection_eval:
-        from ..replay import pass_detection_report
+        from ..sim.replay import pass_detection_report
 
         print(json.dumps(pass_detection_report(_select_plays(args), EngineConfig())))
         return 0

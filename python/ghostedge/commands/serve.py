@@ -30,8 +30,8 @@ def load_roster_file(path: str, offence: str | None, defence: str | None):
 
     import numpy as np
 
-    from ..engine import Roster
-    from ..registry import Registry
+    from ..ingest.registry import Registry
+    from ..live import Roster
 
     if path.endswith(".json"):
         with open(path) as f:
@@ -53,7 +53,7 @@ def run(args) -> int:
 
     from tqdm import tqdm
 
-    from ..engine import EngineConfig
+    from ..live import EngineConfig
     from ..net import GhostServer, parse_hostport
 
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")

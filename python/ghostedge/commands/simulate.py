@@ -29,9 +29,9 @@ def run(args) -> int:
     from tqdm import tqdm
 
     from ..data import load_dataset, load_samples
-    from ..engine import Roster
+    from ..live import Roster
     from ..net import parse_hostport, send_simulated_play
-    from ..sim import simulate_play
+    from ..sim.simulator import simulate_play
 
     if args.speed < 0:
         raise ValueError("--speed must be >= 0")

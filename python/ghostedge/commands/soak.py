@@ -29,8 +29,9 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import json
 
-    from ghostedge.faults import parse_fault_kinds
-    from ghostedge.soak import SoakConfig, run_soak
+    from ..jsonsafe import json_safe
+    from ..sim.faults import parse_fault_kinds
+    from ..sim.soak import SoakConfig, run_soak
 
     if args.game_minutes <= 0:
         raise ValueError("--game-minutes must be positive")
@@ -38,24 +39,10 @@ def run(args) -> int:
                                  seed=args.seed, data=args.data, model_path=args.model,
                                  predictor=args.predictor))
     if args.json:
-        print(json.dumps(_strict_json(report), allow_nan=False))
+        print(json.dumps(json_safe(report, ndigits=None), allow_nan=False))
     else:
         for key, value in report.items():
             print(f"{key}: {value}")
     healthy = (report["exceptions"] == 0 and report["frames_answered"] == report["frames"]
                and report["faults_counted"] == report["faults_injected"])
     return 0 if healthy else 1
-
-
-def _strict_json(value):
-    """Non-finite floats (an infinite ghost difference: a comparison that could not be made)
-    as the strings "inf" / "nan": plain JSON has no Infinity or NaN."""
-    import math
-
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _strict_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_strict_json(v) for v in value]
-    return value

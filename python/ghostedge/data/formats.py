@@ -22,7 +22,6 @@ import pandas as pd
 
 from .play import BALL_NFL_ID
 
-
 CANONICAL_TRACKING_COLUMNS = (
     "gameId", "playId", "nflId", "displayName", "jerseyNumber", "position", "club", "frameId",
     "time", "x", "y", "s", "a", "o", "dir", "event", "playDirection",

@@ -9,9 +9,9 @@ module combines the tables of a file or folder and turns a canonical table into 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -478,34 +478,3 @@ def normalize_tracking_direction(tracking: pd.DataFrame) -> pd.DataFrame:
             out.loc[left, col] = np.mod(out.loc[left, col] + 180.0, 360.0)
     out.loc[left, "playDirection"] = "right"
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Sample plays shipped in the package.
-
-
-def sample_data_dir() -> Path:
-    """The folder of sample plays shipped with ghostedge (tracking.csv.gz + plays.csv.gz)."""
-    d = Path(__file__).resolve().parent.parent / "samples"
-    if not (d / "tracking.csv.gz").is_file():
-        raise FileNotFoundError(f"sample plays not found in {d} (broken installation?)")
-    return d
-
-
-def find_ngs_data(*candidates: str | Path) -> Path | None:
-    """The folder of the full shared NGS data set, for developer tools (tests, benchmarks, the
-    soak) that use it when it is there: ``$GHOSTEDGE_NGS_DATA``, else the first of
-    ``candidates`` holding a ``tracking.csv.gz``, else ``shared/data/ngs_highlights`` beside
-    this source tree; None when there is none."""
-    env = os.environ.get("GHOSTEDGE_NGS_DATA")
-    here = Path(__file__).resolve().parents  # .../<checkout>/python/ghostedge/data/loader.py
-    beside_tree = [here[4] / "shared" / "data" / "ngs_highlights"] if len(here) > 4 else []
-    for cand in ([Path(env)] if env else []) + [Path(c) for c in candidates] + beside_tree:
-        if (cand / "tracking.csv.gz").exists():
-            return cand
-    return None
-
-
-def load_samples() -> Dataset:
-    """The shipped sample pass plays (real NGS tracking; see samples/README.md)."""
-    return load_dataset(sample_data_dir())

@@ -11,15 +11,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-FIELD_LENGTH_YD = 120.0
-FIELD_WIDTH_YD = 160.0 / 3.0  # 53.33 yd
-FRAME_RATE_HZ = 10.0
-
-DEFENSIVE_BACK_POSITIONS = frozenset({"CB", "SS", "FS", "S", "DB"})
-# Offensive players who can be the target of a pass (the line and the passer are not).
-ELIGIBLE_RECEIVER_POSITIONS = frozenset({"WR", "TE", "RB", "FB", "HB"})
-
-BALL_NFL_ID = -1  # nflId used for the football in the canonical tables
+from ..constants import (  # noqa: F401  (re-exported: the domain model's vocabulary)
+    BALL_NFL_ID,
+    DEFENSIVE_BACK_POSITIONS,
+    ELIGIBLE_RECEIVER_POSITIONS,
+    FIELD_LENGTH_YD,
+    FIELD_WIDTH_YD,
+    FRAME_RATE_HZ,
+)
 
 
 def jersey_text(value) -> str:
@@ -99,7 +98,7 @@ class Play:
             elig |= self.nfl_ids == self.target_nfl_id
         return np.flatnonzero(elig & offense)
 
-    def normalized(self) -> "Play":
+    def normalized(self) -> Play:
         """The same play with the offence always moving toward +x (direction 'right').
 
         A 180 degree rotation about the field centre: x -> 120 - x, y -> 53.3 - y, angles + 180.

@@ -1,12 +1,13 @@
-"""The ghost trajectory model: windows, features, baselines, training (torch, optional),
-ONNX export and ONNX Runtime inference.
+"""The ghost trajectory model (layer 3): windows, features, baselines and ONNX Runtime inference.
 
-Runtime code (``inference``, ``features``, ``frames``, ``baselines``, ``windows``, ``evaluate``)
-needs only numpy and onnxruntime; ``network``, ``train``, ``export`` and ``selection`` import
-torch / lightgbm and are for training only.
+Runtime modules (``inference``, ``features``, ``frames``, ``baselines``, ``windows``,
+``latency``) need only numpy and onnxruntime; ``training/`` imports torch / lightgbm and is for
+training only.
+
+May import: ``ghostedge._core``, ``constants``, ``data``.
 """
 
 from .frames import H_MAX, MAX_SPEED_YPS, PlayContext
-from .inference import Ghosts, GhostModel, ModelError, ghost_play
+from .inference import GhostModel, Ghosts, ModelError, ghost_play
 
 __all__ = ["H_MAX", "MAX_SPEED_YPS", "PlayContext", "Ghosts", "GhostModel", "ModelError", "ghost_play"]

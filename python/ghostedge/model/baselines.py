@@ -43,3 +43,31 @@ BASELINES = {
     "damped_acceleration": damped_acceleration,
     "constant_position": constant_position,
 }
+
+
+class ConstantVelocityModel:
+    """The constant-velocity baseline behind :class:`~ghostedge.model.GhostModel`'s
+    ``predict_frame`` interface: each defender keeps the velocity of his last input step
+    (t-1 -> t) and ignores the target, so every receiver gets the same ghost. Runs the engine,
+    the soak (``--predictor constant-velocity``) and the metric machinery without the trained
+    model. ``sigma_yd``: the spread reported (default NaN: no uncertainty estimate)."""
+
+    providers = ["baseline:constant_velocity"]
+    horizon = 50  # frames it can predict (any: it is closed-form), like GhostModel.horizon
+
+    def __init__(self, sigma_yd: float = float("nan")) -> None:
+        self.sigma_yd = float(sigma_yd)
+        self.calls = 0
+
+    def predict_frame(self, xy_hist, o_hist, ball_hist, defenders, receivers, context=None,
+                      horizon: int = 10, **_options):
+        from .inference import Ghosts
+
+        self.calls += 1
+        defenders = np.asarray(defenders, dtype=np.int64).reshape(-1)
+        receivers = np.asarray(receivers, dtype=np.int64).reshape(-1)
+        p = np.asarray(xy_hist, dtype=np.float64)[:, defenders]  # [3, D, 2]
+        path = constant_velocity(p[-3], p[-2], p[-1], int(horizon))  # [D, H, 2]
+        mean = np.repeat(path[:, None], receivers.size, axis=1)
+        return Ghosts(mean=mean, sigma=np.full_like(mean, self.sigma_yd),
+                      valid=np.isfinite(mean).all(axis=(2, 3)), defenders=defenders, receivers=receivers)

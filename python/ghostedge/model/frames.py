@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data.play import FIELD_LENGTH_YD, FIELD_WIDTH_YD, FRAME_RATE_HZ, Play
+from ..constants import DT_S, FIELD_LENGTH_YD, FIELD_WIDTH_YD, MAX_SPEED_YPS  # noqa: F401  (re-exported)
+from ..data.play import Play
 
-DT_S = 1.0 / FRAME_RATE_HZ
-MAX_SPEED_YPS = 12.5  # no predicted step may imply more (the cleaning limit of the NGS study)
+# No predicted step may imply more than MAX_SPEED_YPS (the cleaning limit of the NGS study).
 H_MAX = 50  # frames the model predicts directly (5.0 s; the longest flight here is 3.5 s)
 WINDOW_H = 10  # 1.0 s evaluation windows
+CHI2_2DOF = {50: 1.3862944, 90: 4.6051702}  # squared Mahalanobis radius of the p% ellipse (2-d)
 
 
 def axis_signs(play_left: bool, mirror_y: bool = False) -> np.ndarray:
@@ -59,7 +60,7 @@ class PlayContext:
     offense_score_margin: float = 0.0  # offence score minus defence score
 
     @classmethod
-    def from_play(cls, play: Play) -> "PlayContext":
+    def from_play(cls, play: Play) -> PlayContext:
         ctx = play.context
 
         def num(key: str, default: float) -> float:

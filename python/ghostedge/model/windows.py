@@ -86,12 +86,12 @@ class Samples:
     def __len__(self) -> int:
         return int(self.features.shape[0])
 
-    def subset(self, keep: np.ndarray) -> "Samples":
+    def subset(self, keep: np.ndarray) -> Samples:
         kw = {k: getattr(self, k)[keep] for k in self.__dataclass_fields__ if k != "extra"}
         return Samples(**kw)
 
     @staticmethod
-    def concat(parts: list["Samples"]) -> "Samples":
+    def concat(parts: list[Samples]) -> Samples:
         if not parts:
             return Samples(
                 np.zeros((0, N_FEATURES), np.float32), np.zeros((0, H_MAX, 2), np.float32),

@@ -1,0 +1,69 @@
+"""Offline ghosts of a recorded play: the model's inputs at a frame, the perturbation of the
+reference table (docs/metric.md), and one model call for a set of defenders and receivers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..constants import DT_S
+from ..data.play import Play
+from ..model.features import offense_mask
+from ..model.frames import PlayContext
+
+# Perturbation of the reference table: which defenders and how (docs/metric.md).
+PERTURB_FRACTION = 0.25
+PERTURB_SPEED_RANGE = (1.0, 8.0)  # yd/s, ~5th..95th percentile of DB speed at the throw
+
+
+def model_inputs(play: Play, t: int) -> dict[str, Any]:
+    """Model input history at row t (frames t-2..t), raw field coordinates, copies."""
+    return {
+        "xy_hist": play.xy[t - 2 : t + 1].copy(),
+        "o_hist": play.o[t - 2 : t + 1].copy(),
+        "ball_hist": play.ball_xy[t - 2 : t + 1].copy(),
+    }
+
+
+def perturb_history(xy_hist, o_hist, players, rng: np.random.Generator,
+                    speed_range=PERTURB_SPEED_RANGE, dt: float = DT_S):
+    """Give ``players`` a random starting velocity and orientation, in place.
+
+    Direction and orientation uniform in [0, 360) (independent), speed uniform in
+    ``speed_range``; positions at t-2, t-1 rewritten as x(t) - k dt v so that the history is
+    consistent with the new velocity; the position at t is kept.
+    """
+    players = np.asarray(players, dtype=np.int64)
+    n = players.size
+    direction = rng.uniform(0.0, 360.0, n)
+    orientation = rng.uniform(0.0, 360.0, n)
+    speed = rng.uniform(speed_range[0], speed_range[1], n)
+    rad = np.deg2rad(direction)
+    v = np.stack([speed * np.sin(rad), speed * np.cos(rad)], axis=1)  # NGS: 0 deg = +y, clockwise
+    h = xy_hist.shape[0]
+    for k in range(h):
+        back = h - 1 - k
+        xy_hist[k, players] = xy_hist[h - 1, players] - back * dt * v
+        o_hist[k, players] = orientation
+    return xy_hist, o_hist
+
+
+def play_rng(seed: int, play: Play) -> np.random.Generator:
+    # Per-play stream: a play's perturbation does not depend on which other plays are scored.
+    return np.random.default_rng([int(seed), int(play.game_id), int(play.play_id)])
+
+
+def predict_ghosts(model, play: Play, t: int, defenders, receivers, horizon: int,
+                   inputs: dict | None = None) -> np.ndarray:
+    """Ghost means [D, R, H, 2] (raw field coordinates, frames t+1..t+H) from ``model``'s
+    ``predict_frame`` for the play's history at row t, or for ``inputs`` (a possibly perturbed
+    :func:`model_inputs`)."""
+    if inputs is None:
+        inputs = model_inputs(play, t)
+    ghosts = model.predict_frame(
+        inputs["xy_hist"], inputs["o_hist"], inputs["ball_hist"],
+        np.asarray(defenders, dtype=np.int64), np.asarray(receivers, dtype=np.int64),
+        PlayContext.from_play(play), int(horizon), is_offense=offense_mask(play),
+    )
+    return np.asarray(ghosts.mean, dtype=np.float64)

@@ -1,0 +1,181 @@
+"""The soak's fault planner: one fault episode injected into a play's packet stream, with the
+counters that must see it (docs/reliability.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..constants import FIELD_WIDTH_YD
+from ..data.play import Play
+from . import faults as fl
+
+CLOCK_JUMP_US = 5_000_000  # a hub clock stepping 5 s (e.g. an NTP correction)
+WALK_OFF_YPS = 7.0  # a player leaving the field, jogging toward the nearest sideline
+RECOVERY_FRAMES = 10  # ghosts are compared with the clean run this many frames (1 s) after a fault
+
+
+@dataclass
+class Episode:
+    event: fl.FaultEvent
+    start: int  # first frame index of the fault
+    end: int  # last frame index of the fault (inclusive)
+    check: int | None  # frame index of the recovery check (None: no check)
+    exclude_nfl: int | None = None  # player the fault removed (excluded from the ghost check)
+    before: dict = field(default_factory=dict)
+    clean_before: dict = field(default_factory=dict)
+    stale_clean: list = field(default_factory=list)
+    stale_slow: list = field(default_factory=list)
+    poisoned_frames: int = 0  # nan_inf_frame: frames and players given bad values
+    poisoned_players: int = 0
+
+
+def plan_episode(kind: str, play: Play, sim, times, chunks, name: str, rng: np.random.Generator) -> Episode | None:
+    """Inject one fault of ``kind`` into ``chunks`` (per-frame packet lists, in place)."""
+    n = len(times)
+    duration = {"packet_loss_burst": 20, "clock_jump_forward": 10, "clock_jump_backward": 10,
+                "unknown_tags": 10, "nan_inf_frame": 3, "slow_inference": 10}.get(kind, 1)
+    first = max(RECOVERY_FRAMES + 5, 15)
+    # The recovery check needs a second of clean data: it must fall where the source still
+    # tracks players (some plays' last frames have none; both runs would only extrapolate).
+    tracked = np.flatnonzero(play.present[:n].any(axis=1))
+    n_tracked = int(tracked[-1]) + 1 if tracked.size else 0
+    last = n_tracked - duration - RECOVERY_FRAMES - 2
+    if kind == "player_leaves_field":
+        last = n - 30  # walking off takes seconds: checked again below
+    if last < first:
+        return None
+    s = int(rng.integers(first, last + 1))
+    e = s + duration - 1
+    ev = fl.FaultEvent(kind=kind, start_us=int(times[s]), end_us=int(times[e]), play=name)
+    ep = Episode(event=ev, start=s, end=e, check=e + RECOVERY_FRAMES)
+
+    def packet_at(frame: int) -> int | None:
+        return int(rng.integers(len(chunks[frame]))) if chunks[frame] else None
+
+    j = packet_at(s)
+    if kind in fl.PACKET_FAULTS and kind != "packet_loss_burst" and j is None:
+        return None
+    if kind == "garbage_bytes":
+        junk = fl.garbage(rng, int(rng.integers(1, 2048)))
+        chunks[s].insert(j, junk)
+        ev.injected, ev.expected = len(junk), {"decode_bytes_skipped": ["==", len(junk)]}
+    elif kind == "truncated_packet":
+        part = fl.truncate(chunks[s][j], rng)
+        chunks[s][j] = part
+        ev.injected = len(part)
+        ev.expected = {"decode_bytes_skipped": ["==", len(part)], "decode_packets_rejected": [">=", 1]}
+    elif kind == "bit_flip":
+        chunks[s][j] = fl.flip_bit(chunks[s][j], rng)
+        ev.injected = 1
+        ev.expected = {"decode_packets_rejected": ["==", 1],
+                       "decode_bytes_skipped": ["==", len(chunks[s][j])]}
+    elif kind == "duplicate_packet":
+        chunks[s].insert(j + 1, chunks[s][j])
+        ev.expected = {"decode_packets_duplicate": ["==", 1]}
+    elif kind == "reordered_packets":
+        if len(chunks[s]) < 2:
+            return None
+        j = min(j, len(chunks[s]) - 2)
+        chunks[s][j], chunks[s][j + 1] = chunks[s][j + 1], chunks[s][j]
+        ev.expected = {"decode_packets_reordered": ["==", 1]}
+    elif kind == "out_of_range_wire":
+        chunks[s][j], _ = fl.out_of_range_record(chunks[s][j], rng)
+        ev.expected = {"decode_records_bad_position": ["==", 1]}
+    elif kind == "packet_loss_burst":
+        lost = sum(len(chunks[f]) for f in range(s, e + 1))
+        for f in range(s, e + 1):
+            chunks[f] = []
+        ev.injected = lost
+        # The decoder counts the sequence numbers it never received.
+        ev.expected = {"decode_packets_missing": ["==", lost]}
+    elif kind in ("clock_jump_forward", "clock_jump_backward"):
+        delta = CLOCK_JUMP_US if kind == "clock_jump_forward" else -CLOCK_JUMP_US
+        reads = 0
+        for f in range(s, e + 1):
+            reads += sum((len(p) - 32) // 24 for p in chunks[f])
+            chunks[f] = [fl.shift_clock(p, delta) for p in chunks[f]]
+        ev.injected = reads
+        # 5 s behind: late for their tick; 5 s ahead: beyond the pipeline's lead limit.
+        ev.expected = {"reads_late" if delta < 0 else "reads_early": ["==", reads]}
+    elif kind in ("tag_dies", "player_leaves_field"):
+        # A player on the field for the rest of the play (slots follow play.nfl_ids); the one
+        # who walks off is the one nearest a sideline, so that he is gone before the play ends.
+        stays = np.flatnonzero(play.present[s:n].mean(axis=0) >= 0.95)
+        if stays.size == 0:
+            return None
+        if kind == "tag_dies":
+            slot = int(rng.choice(stays))
+        else:
+            y = play.xy[s, stays, 1]
+            to_side = np.minimum(y, FIELD_WIDTH_YD - y)
+            slot = int(stays[int(np.nanargmin(to_side))])
+            # Beyond the sideline plus the pipeline's 10 yd field margin, and 1 yd more.
+            frames_needed = int(np.ceil((float(np.nanmin(to_side)) + 11.0) / WALK_OFF_YPS * 10))
+            if s + frames_needed + 2 >= n:
+                return None
+        nfl = int(sim.registry.slot_nfl_ids[slot])
+        ep.exclude_nfl = nfl
+        tags = [t for t in (sim.registry.core.shoulder_tag(slot, 0), sim.registry.core.shoulder_tag(slot, 1)) if t]
+        if kind == "tag_dies":
+            dead = tags[int(rng.integers(len(tags)))]
+            touched = 0
+            for f in range(s, n):
+                new = []
+                for p in chunks[f]:
+                    q, c = fl.map_records(p, lambda r, _t: r["tag_id"] != dead)
+                    new.append(q)
+                    touched += c
+                chunks[f] = new
+            ev.injected = touched
+            # The player keeps one tag: single-tag frames for (most of) the rest of the play.
+            ev.expected = {"player_ticks_single_tag": [">=", (n - s) // 2]}
+            ev.end_us = int(times[-1])
+            ep.check = s + RECOVERY_FRAMES
+        else:
+            t_start = int(times[s])
+            direction = -1.0 if play.xy[s, slot, 1] < FIELD_WIDTH_YD / 2 else 1.0
+            speed_mm_per_us = WALK_OFF_YPS * fl.MM_PER_YD / 1e6
+
+            def walk(r, t, tags=tuple(tags)):
+                mine = np.isin(r["tag_id"], tags) & (t >= t_start)
+                r["y_mm"][mine] += (direction * speed_mm_per_us * (t[mine] - t_start)).astype(np.int32)
+
+            touched = 0
+            for f in range(s, n):
+                new = []
+                for p in chunks[f]:
+                    q, c = fl.map_records(p, walk)
+                    new.append(q)
+                    touched += c
+                chunks[f] = new
+            ev.injected = touched
+            ev.expected = {"reads_off_field": [">=", 1]}
+            ev.end_us = int(times[-1])
+            ep.end = n - 1
+            ep.check = None  # he is gone: nothing to recover
+    elif kind == "unknown_tags":
+        known = set(int(t) for t in sim.registry.tag_ids)
+        stranger = next(t for t in range(3, 1 << 20, 2) if t not in known)
+        added = 0
+        for f in range(s, e + 1):
+            new = []
+            for p in chunks[f]:
+                raw = fl.RawPacket.parse(p)
+                if raw.records.size:
+                    extra = raw.records[:1].copy()
+                    extra["tag_id"] = stranger
+                    raw.records = np.concatenate([raw.records, extra])
+                    added += 1
+                new.append(raw.to_bytes())
+            chunks[f] = new
+        ev.injected = added
+        ev.expected = {"reads_unknown_tag": ["==", added]}
+    elif kind == "nan_inf_frame":
+        ev.injected = duration
+        ev.expected = {}  # filled in by _episode_end from what the engine offers
+    elif kind == "slow_inference":
+        ev.injected = duration
+        ev.expected = {"stale_while_slow": [">=", 0.8], "fresh_while_normal": [">=", 0.8]}
+    return ep

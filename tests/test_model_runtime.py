@@ -1,0 +1,190 @@
+"""The runtime model path, with onnxruntime and no torch (a wheel without the train extra runs
+these): the speed limit, NaN rows, model-file errors (missing, corrupt, foreign, another feature
+layout: small ONNX fixtures in tests/data/models), provider choice and fallback, the inference API
+and the counterfactual behaviour of the shipped model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ghostedge.model.features import N_FEATURES, feature_indices
+from ghostedge.model.frames import H_MAX, MAX_SPEED_YPS, PlayContext, max_step_speed
+from ghostedge.model.inference import GhostModel, ModelError, choose_providers, default_model_path
+from ghostedge.model.windows import is_pass_play
+
+MODELS = Path(__file__).parent / "data" / "models"
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    path = default_model_path()
+    assert path.is_file(), f"the shipped model is missing: {path}"
+    return GhostModel()
+
+
+def _full_rows(model: GhostModel, selected: np.ndarray) -> np.ndarray:
+    rows = np.full((selected.shape[0], N_FEATURES), np.nan, np.float32)
+    rows[:, feature_indices(model.feature_names)] = selected
+    return rows
+
+
+def test_foreign_or_incompatible_model_raises_model_error():
+    with pytest.raises(ModelError, match="not a ghostedge"):
+        GhostModel(MODELS / "foreign_model.onnx")
+    with pytest.raises(ModelError, match="incompatible"):
+        GhostModel(MODELS / "other_layout_model.onnx")
+
+
+def test_speed_limit_holds_for_extreme_inputs(shipped):
+    k = len(shipped.feature_names)
+    x = np.random.default_rng(1).normal(0, 50, (500, k)).astype(np.float32)
+    kin = [shipped.feature_names.index(n) for n in ("def_vx", "def_vy")]
+    x[:, kin] = 40.0  # 40 yd/s velocities: the physics prior alone would exceed the limit
+    mean, _, _ = shipped.run_features(_full_rows(shipped, x))
+    assert max_step_speed(np.zeros((500, 2)), mean) <= MAX_SPEED_YPS
+
+
+def test_nan_rows_are_reported_invalid_not_fed(shipped):
+    x = np.zeros((3, len(shipped.feature_names)), np.float32)
+    x[1, 5] = np.nan
+    mean, sigma, valid = shipped.run_features(_full_rows(shipped, x))
+    assert valid.tolist() == [True, False, True]
+    assert np.isnan(mean[1]).all() and np.isfinite(mean[[0, 2]]).all()
+
+
+
+def test_missing_model_file_names_the_path(tmp_path):
+    missing = tmp_path / "nope.onnx"
+    with pytest.raises(FileNotFoundError, match="nope.onnx"):
+        GhostModel(missing)
+
+
+def test_corrupt_model_file_raises_model_error(tmp_path):
+    bad = tmp_path / "corrupt.onnx"
+    bad.write_bytes(b"\x08\x07this is not a protobuf" * 10)
+    with pytest.raises(ModelError, match="corrupt.onnx"):
+        GhostModel(bad)
+
+
+
+def test_absent_provider_falls_back_to_cpu():
+    m = GhostModel(default_model_path(), providers=["NoSuchExecutionProvider", "CUDAExecutionProvider"])
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        assert m.providers == ["CPUExecutionProvider"]
+    assert m.providers[-1] == "CPUExecutionProvider"
+
+
+def test_provider_priority_is_tensorrt_cuda_cpu(monkeypatch):
+    import onnxruntime as ort
+
+    monkeypatch.setattr(ort, "get_available_providers",
+                        lambda: ["CPUExecutionProvider", "CUDAExecutionProvider", "TensorrtExecutionProvider"])
+    assert choose_providers() == ["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"]
+    monkeypatch.setattr(ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
+    assert choose_providers() == ["CPUExecutionProvider"]
+
+
+
+# --- the shipped model -------------------------------------------------------------------
+
+def test_predict_frame_shapes_and_raw_coordinates(shipped, ngs_dataset):
+    play = next(p for p in ngs_dataset.iter_plays() if is_pass_play(p) and p.play_direction == "left")
+    t = play.frame_index(play.pass_forward_frame)
+    d, r = play.defensive_backs(), play.eligible_receivers()
+    g = shipped.predict_frame(play.xy[t - 2 : t + 1], play.o[t - 2 : t + 1], play.ball_xy[t - 2 : t + 1], d, r,
+                              PlayContext.from_play(play), horizon=10)
+    assert g.mean.shape == (d.size, r.size, 10, 2) == g.sigma.shape
+    ok = g.valid
+    assert ok.any()
+    # raw coordinates: the first ghost step lies next to where the defender is now
+    step = np.linalg.norm(g.mean[:, :, 0] - play.xy[t, d][:, None, :], axis=-1)
+    assert np.all(step[ok] <= MAX_SPEED_YPS * 0.1 + 1e-6)
+    assert np.all(g.sigma[ok] > 0)
+    with pytest.raises(ValueError):
+        shipped.predict_frame(play.xy[t - 2 : t + 1], play.o[t - 2 : t + 1], play.ball_xy[t - 2 : t + 1], d, r,
+                              PlayContext.from_play(play), horizon=H_MAX + 1)
+
+
+def test_missing_ball_still_gives_ghosts(shipped, ngs_dataset):
+    """Live, the ball tag drops out: ghosts still come out, and losing the ball at t alone
+    moves them little."""
+    play = next(p for p in ngs_dataset.iter_plays() if is_pass_play(p))
+    t = play.frame_index(play.pass_forward_frame) + 3
+    d, r = play.defensive_backs(), play.eligible_receivers()
+    xy, o, ctx = play.xy[t - 2 : t + 1], play.o[t - 2 : t + 1], PlayContext.from_play(play)
+    ball = play.ball_xy[t - 2 : t + 1].copy()
+    assert np.isfinite(ball).all()
+    full = shipped.predict_frame(xy, o, ball, d, r, ctx, horizon=10)
+    ball[2] = np.nan
+    lost_t = shipped.predict_frame(xy, o, ball, d, r, ctx, horizon=10)
+    ball[:] = np.nan
+    lost = shipped.predict_frame(xy, o, ball, d, r, ctx, horizon=10)
+    for g in (lost_t, lost):
+        assert np.array_equal(g.valid, full.valid) and full.valid.any()
+        assert np.isfinite(g.mean[g.valid]).all() and np.isfinite(g.sigma[g.valid]).all()
+    shift = np.linalg.norm(lost_t.mean[full.valid] - full.mean[full.valid], axis=-1)[:, -1]
+    assert np.median(shift) < 0.5
+
+
+@pytest.mark.slow
+def test_counterfactual_target_moves_near_defenders_and_spares_far_ones(shipped, ngs_dataset):
+    """Switch the target to another receiver: defenders within 5 yd of the new target end up
+    closer to where he is 1.0 s later; defenders > 20 yd from both receivers barely move."""
+    closer, near_n, far_shift = [], 0, []
+    for play in ngs_dataset.iter_plays():
+        if not is_pass_play(play):
+            continue
+        f = play.pass_forward_frame
+        t = play.frame_index(f)
+        actual = play.player_index(play.target_nfl_id)
+        g_act = shipped.ghost_play(play, f, play.target_nfl_id, horizon=10)
+        if t + 10 >= play.n_frames:
+            continue
+        for alt in play.eligible_receivers():
+            if alt == actual or not np.isfinite(play.xy[[t, t + 10], alt]).all():
+                continue
+            g_alt = shipped.ghost_play(play, f, int(play.nfl_ids[alt]), horizon=10)
+            for i, d in enumerate(g_act.defenders):
+                if not (g_act.valid[i, 0] and g_alt.valid[i, 0]):
+                    continue
+                p = play.xy[t, d]
+                to_alt = np.linalg.norm(p - play.xy[t, alt])
+                to_act = np.linalg.norm(p - play.xy[t, actual])
+                end_act, end_alt = g_act.mean[i, 0, -1], g_alt.mean[i, 0, -1]
+                if to_alt < 5.0:
+                    near_n += 1
+                    later = play.xy[t + 10, alt]
+                    closer.append(np.linalg.norm(end_act - later) - np.linalg.norm(end_alt - later))
+                elif to_alt > 20.0 and to_act > 20.0:
+                    far_shift.append(np.linalg.norm(end_alt - end_act))
+    closer, far_shift = np.array(closer), np.array(far_shift)
+    assert near_n >= 30 and far_shift.size >= 30
+    assert np.mean(closer > 0) > 0.6 and np.median(closer) > 0.0
+    assert np.median(far_shift) < 0.5 and np.median(far_shift) < np.median(np.abs(closer))
+
+
+def test_predict_frame_into_fills_caller_buffers_like_predict_frame(shipped, ngs_dataset):
+    """The engine's form writes the same ghosts into its own buffers; pairs that cannot be
+    scored (a defender missing at t-1) are NaN in both outputs and invalid."""
+    play = next(p for p in ngs_dataset.iter_plays() if is_pass_play(p))
+    t = play.frame_index(play.pass_forward_frame)
+    d, r = play.defensive_backs(), play.eligible_receivers()
+    xy = play.xy[t - 2 : t + 1].copy()
+    xy[1, d[0]] = np.nan
+    args = (xy, play.o[t - 2 : t + 1], play.ball_xy[t - 2 : t + 1], d, r,
+            PlayContext.from_play(play))
+    g = shipped.predict_frame(*args, horizon=12)
+    mean = np.full((d.size, r.size, 12, 2), -1.0)
+    sigma = np.full_like(mean, -1.0)
+    valid = shipped.predict_frame_into(*args, 12, mean_out=mean, sigma_out=sigma)
+    assert np.array_equal(valid, g.valid) and not valid[0].any() and valid[1:].all()
+    np.testing.assert_array_equal(mean, g.mean)
+    np.testing.assert_array_equal(sigma, g.sigma)
+    assert np.isnan(mean[0]).all() and np.isnan(sigma[0]).all() and np.isfinite(mean[1:]).all()
+    with pytest.raises(ValueError):  # output buffers of another horizon: refused
+        shipped.predict_frame_into(*args, 10, mean_out=mean, sigma_out=sigma)
