@@ -17,7 +17,8 @@ FRAME_RATE_HZ = 10.0
 
 DEFENSIVE_BACK_POSITIONS = frozenset({"CB", "SS", "FS", "S", "DB"})
 # Offensive players who can be the target of a pass (the line and the passer are not).
-ELIGIBLE_RECEIVER_POSITIONS = frozenset({"WR", "TE", "RB", "FB", "HB"})
+# 'H-B' is the Sportradar JSON's code for an H-back.
+ELIGIBLE_RECEIVER_POSITIONS = frozenset({"WR", "TE", "RB", "FB", "HB", "H-B"})
 
 BALL_NFL_ID = -1  # nflId used for the football in the canonical tables
 
@@ -39,7 +40,7 @@ class Play:
     frame_ids: np.ndarray  # [T] int64, consecutive
     nfl_ids: np.ndarray  # [N] int64
     xy: np.ndarray  # [T, N, 2] float64, NaN where missing
-    o: np.ndarray  # [T, N] orientation, degrees (NaN where missing)
+    o: np.ndarray  # [T, N] orientation, degrees; NaN where missing and everywhere for formats without it
     present: np.ndarray  # [T, N] bool
     ball_xy: np.ndarray  # [T, 2] float64, NaN where missing
     club: np.ndarray  # [N] str
@@ -58,6 +59,9 @@ class Play:
     # frames, so live features must never read them.
     provider_s: np.ndarray | None = None  # [T, N]
     provider_dir: np.ndarray | None = None  # [T, N]
+    # The provider's own player ids where they are not integers (Sportradar UUIDs): [N] str,
+    # '' where the provider gave none; None for formats whose nflId is the provider's id.
+    player_source_ids: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
