@@ -164,7 +164,9 @@ def complete_plays(tracking: pd.DataFrame, plays: pd.DataFrame | None) -> tuple[
     derived_sources = None
     if need_dir:
         dirs = derive_play_directions(tracking, plays)
-        dirs = dirs[[k in need_dir for k in map(tuple, dirs[KEYS].to_numpy().tolist())]]
+        wanted = pd.Series([k in need_dir for k in map(tuple, dirs[KEYS].to_numpy().tolist())],
+                           index=dirs.index, dtype=bool)
+        dirs = dirs[wanted]
         pos = _play_positions(tracking, dirs)
         values = dirs["playDirection"].to_numpy(dtype=object)
         per_row = np.where(pos >= 0, values[np.maximum(pos, 0)] if len(values) else None, None)

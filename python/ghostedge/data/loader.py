@@ -178,8 +178,8 @@ def build_play(rows: pd.DataFrame, play_row: dict) -> Play:
         name=text("displayName"),
         events=events,
         play_direction=direction if direction in ("left", "right") else "right",
-        possession_team=str(play_row.get("possessionTeam", "") or ""),
-        defensive_team=str(play_row.get("defensiveTeam", "") or ""),
+        possession_team=_club(play_row.get("possessionTeam")),
+        defensive_team=_club(play_row.get("defensiveTeam")),
         pass_forward_frame=_opt_int(play_row.get("passForwardFrameId")),
         pass_arrived_frame=_opt_int(play_row.get("passArrivedFrameId")),
         target_nfl_id=_opt_int(play_row.get("targetNflId")),
@@ -188,6 +188,11 @@ def build_play(rows: pd.DataFrame, play_row: dict) -> Play:
         provider_dir=dirn,
         player_source_ids=text("playerSourceId") if "playerSourceId" in info else None,
     )
+
+
+def _club(value) -> str:
+    """A club abbreviation from the plays table; '' when missing (None or NaN)."""
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _plain(value):
@@ -580,6 +585,20 @@ def find_ngs_data(*candidates: str | Path) -> Path | None:
     beside_tree = [here[4] / "shared" / "data" / "ngs_highlights"] if len(here) > 4 else []
     for cand in ([Path(env)] if env else []) + [Path(c) for c in candidates] + beside_tree:
         if (cand / "tracking.csv.gz").exists():
+            return cand
+    return None
+
+
+def find_ngs_games_data(*candidates: str | Path) -> Path | None:
+    """The folder of the shared complete NGS games (Sportradar JSON play files), for developer
+    tools that use it when it is there: ``$GHOSTEDGE_NGS_GAMES_DATA``, else the first of
+    ``candidates`` holding ``*.json.gz`` play files one folder down (one folder per game), else
+    ``shared/data/ngs_games_2018`` beside this source tree; None when there is none."""
+    env = os.environ.get("GHOSTEDGE_NGS_GAMES_DATA")
+    here = Path(__file__).resolve().parents
+    beside_tree = [here[4] / "shared" / "data" / "ngs_games_2018"] if len(here) > 4 else []
+    for cand in ([Path(env)] if env else []) + [Path(c) for c in candidates] + beside_tree:
+        if cand.is_dir() and next(cand.glob("*/*.json.gz"), None) is not None:
             return cand
     return None
 

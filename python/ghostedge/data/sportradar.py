@@ -86,7 +86,10 @@ def list_play_files(folder: Path) -> list[Path]:
 
 
 def looks_like_json(path: Path) -> bool:
-    """True when a file's first non-blank byte (after gunzip) opens a JSON object or array."""
+    """True for a ``.json`` / ``.json.gz`` name, or when a file's first non-blank byte (after
+    gunzip) opens a JSON object or array (so that a play file under another name is read too)."""
+    if path.name.lower().endswith(JSON_SUFFIXES):
+        return True
     try:
         with open(path, "rb") as fh:
             head = fh.read(2)
@@ -130,12 +133,14 @@ def is_play_tracking(doc) -> bool:
 
 
 def _need(obj, key: str, kind, where: str, path: Path):
+    """obj[key], checked to be of ``kind``; PlayFileError naming the file and the key path otherwise."""
+    name = f"{where}.{key}" if where else key
     if not isinstance(obj, dict) or key not in obj:
-        raise PlayFileError(f"{path}: no '{where}.{key}' (not Sportradar play tracking of the expected shape)")
+        raise PlayFileError(f"{path}: no '{name}' (not Sportradar play tracking of the expected shape)")
     value = obj[key]
     if not isinstance(value, kind):
         names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        raise PlayFileError(f"{path}: '{where}.{key}' is {type(value).__name__}, expected {names}")
+        raise PlayFileError(f"{path}: '{name}' is {type(value).__name__}, expected {names}")
     return value
 
 
