@@ -14,15 +14,13 @@ import numpy as np
 import orjson
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from ghostedge.cli import main
-from ghostedge.data import BALL_NFL_ID, DataFormatError, load_dataset
-from ghostedge.data import derive
+from ghostedge.data import BALL_NFL_ID, DataFormatError, derive, load_dataset
 from ghostedge.data import sportradar as sr
 from ghostedge.data.inspect import format_report, inspect_path
 from ghostedge.data.loader import missing_frame_summary
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 DATA = Path(__file__).resolve().parent / "data" / "sportradar"
 FUZZ_CORPUS = Path(__file__).resolve().parent / "data" / "sportradar_fuzz"
@@ -64,7 +62,8 @@ def test_the_excerpt_loads_from_game_folders_by_content(excerpt):
     i = play.player_index(sr.stable_id("player", luck["srus_id"]))
     assert play.player_source_ids[i] == luck["srus_id"] and play.name[i] == "Andrew Luck"
     assert play.position[i] == "QB" and play.club[i] == "IND"
-    assert 0 < play.game_id < 2**52 and all(0 < n < 2**52 for n in play.nfl_ids)
+    # In the range the tag registry and the OSC output can carry, above every real nflId.
+    assert all(10**8 <= n < 2**31 for n in [play.game_id, *play.nfl_ids[play.nfl_ids != BALL_NFL_ID]])
     # Same player, same id in every play of his; no id shared by two players anywhere.
     players = excerpt.players
     assert players["nflId"].is_unique and players["playerSourceId"].dropna().is_unique
@@ -168,6 +167,16 @@ def test_ids_do_not_collide_across_games_and_the_same_game_in_two_folders_is_one
     assert len(ds.play_keys()) == 4
     (rej,) = ds.rejected_files
     assert rej["path"].endswith("copy.json.gz") and "the same play as" in rej["reason"]
+
+
+def test_two_uuids_on_one_id_are_a_clear_error(monkeypatch):
+    luck = next(p["srus_id"] for p in doc_of(WILKINS)["play_tracking"]["away"]["players"] if p["last_name"] == "Luck")
+    carr = next(p["srus_id"] for p in doc_of(INTERCEPTION)["play_tracking"]["home"]["players"]
+                if p["last_name"] == "Carr")
+    real = sr.stable_id
+    monkeypatch.setattr(sr, "stable_id", lambda kind, text: 123_456_789 if text in (luck, carr) else real(kind, text))
+    with pytest.raises(DataFormatError, match="stable id collision.*123456789"):
+        sr.load_play_files([WILKINS, INTERCEPTION])
 
 
 def test_a_single_plain_json_file_loads(tmp_path):
@@ -331,7 +340,7 @@ def test_hostile_values_are_refused_not_allocated(tmp_path):
 
 
 def test_fuzz_corpus_inputs_load_or_raise_value_error():
-    inputs = sorted(FUZZ_CORPUS.glob("*"))
+    inputs = sorted(FUZZ_CORPUS.glob("*.json*"))
     assert len(inputs) >= 8
     for path in inputs:
         try:
@@ -428,7 +437,7 @@ def test_the_shared_games_match_their_data_card(ngs_games_dir):
     fwd = ds.tracking.loc[ds.tracking["event"] == "pass_forward", ["gameId", "playId"]].drop_duplicates()
     has_fwd = pd.MultiIndex.from_frame(plays[["gameId", "playId"]]).isin(pd.MultiIndex.from_frame(fwd))
     for game, (n, n_fwd, caught, incomplete, intercepted) in card.items():
-        away, home = game.split("@")
+        _, home = game.split("@")
         mine = (plays["homeTeamAbbr"] == home).to_numpy()
         assert mine.sum() == n and (mine & has_fwd).sum() == n_fwd
         outcome = events[mine & has_fwd].value_counts().to_dict()

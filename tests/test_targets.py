@@ -14,10 +14,14 @@ import numpy as np
 import orjson
 import pandas as pd
 import pytest
-
 from ghostedge.data import load_dataset
 from ghostedge.data import targets as tg
-from ghostedge.data.targets import RosterEntry, match_receiver, named_receiver, pass_result_from_description
+from ghostedge.data.targets import (
+    RosterEntry,
+    match_receiver,
+    named_receiver,
+    pass_result_from_description,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
 WILKINS = DATA / "sportradar" / "IND_at_WAS" / "662aaa44-cef5-4133-b284-4d8a20e04317.json.gz"
@@ -28,49 +32,49 @@ DESCRIPTIONS = [
     ("(9:29) (Shotgun) N.Foles pass short left to N.Agholor ran ob at TB 37 for 13 yards [J.Pierre-Paul].",
      "N.Agholor", "C"),
     # games: interception, 'intended for'
-    ("(9:26) (Shotgun) A.Luck pass short middle intended for T.Hilton INTERCEPTED by D.Swearinger [J.Allen] "
-     "at IND 36. D.Swearinger to IND 29 for 7 yards (T.Hilton).", "T.Hilton", "IN"),
+    (("(9:26) (Shotgun) A.Luck pass short middle intended for T.Hilton INTERCEPTED by D.Swearinger [J.Allen] "
+     "at IND 36. D.Swearinger to IND 29 for 7 yards (T.Hilton)."), "T.Hilton", "IN"),
     # games: thrown away, nobody named
     ("(7:29) (Shotgun) D.Carr pass incomplete short right.", None, "I"),
     # games: spike, sack, scramble (a no-play): no receiver
     ("(:04) N.Foles spiked the ball to stop the clock.", None, None),
     ("(1:47) (Shotgun) A.Luck sacked at IND 38 for -2 yards (M.Ioannidis).", None, "S"),
-    ("(:53) (Shotgun) A.Smith scrambles right end pushed ob at IND 32 for 4 yards (K.Moore II). PENALTY on "
-     "WAS-M.Moses, Offensive Holding, 10 yards, enforced at IND 36 - No Play.", None, "R"),
+    (("(:53) (Shotgun) A.Smith scrambles right end pushed ob at IND 32 for 4 yards (K.Moore II). PENALTY on "
+     "WAS-M.Moses, Offensive Holding, 10 yards, enforced at IND 36 - No Play."), None, "R"),
     # games: a pass with a penalty that made it no play: the pass as thrown
-    ("(6:36) (Shotgun) N.Foles pass incomplete short right to Z.Ertz [G.McCoy]. PENALTY on TB-C.Davis, "
-     "Defensive Pass Interference, 10 yards, enforced at PHI 22 - No Play.", "Z.Ertz", "I"),
+    (("(6:36) (Shotgun) N.Foles pass incomplete short right to Z.Ertz [G.McCoy]. PENALTY on TB-C.Davis, "
+     "Defensive Pass Interference, 10 yards, enforced at PHI 22 - No Play."), "Z.Ertz", "I"),
     # games: laterals after the catch: the pass went to the first man
-    ("(:03) (Shotgun) N.Foles pass short right to Z.Ertz to PHI 28 for 7 yards. Lateral to N.Agholor to PHI "
+    (("(:03) (Shotgun) N.Foles pass short right to Z.Ertz to PHI 28 for 7 yards. Lateral to N.Agholor to PHI "
      "21 for -7 yards. Lateral to N.Foles to PHI 15 for -6 yards. Lateral to W.Smallwood to PHI 19 for 4 "
-     "yards. FUMBLES, RECOVERED by TB-L.David at PHI 16.", "Z.Ertz", "C"),
+     "yards. FUMBLES, RECOVERED by TB-L.David at PHI 16."), "Z.Ertz", "C"),
     # games: a hyphenated defender named after the pass, receiver first
-    ("(4:26) J.Goff pass incomplete deep middle to B.Cooks (D.Rodgers-Cromartie). PENALTY on "
-     "OAK-D.Rodgers-Cromartie, Defensive Pass Interference, 50 yards, enforced at LA 31 - No Play.",
+    (("(4:26) J.Goff pass incomplete deep middle to B.Cooks (D.Rodgers-Cromartie). PENALTY on "
+     "OAK-D.Rodgers-Cromartie, Defensive Pass Interference, 50 yards, enforced at LA 31 - No Play."),
      "B.Cooks", "I"),
     # games: a lineman reported in as eligible before the pass
-    ("(9:32) (Shotgun) I.Seumalo reported in as eligible.  N.Foles pass incomplete short left to K.Aiken "
-     "[B.Allen].", "K.Aiken", "I"),
+    (("(9:32) (Shotgun) I.Seumalo reported in as eligible.  N.Foles pass incomplete short left to K.Aiken "
+     "[B.Allen]."), "K.Aiken", "I"),
     # HL: suffixes on the passer and the receiver
     ("(4:22) (Shotgun) G.Minshew II pass short right to D.Chark Jr. for 8 yards, TOUCHDOWN.", "D.Chark Jr.", "C"),
     # HL: two-letter initial that tells two Williamses apart
     ("(6:43) P.Rivers pass deep left to Ty.Williams for 45 yards, TOUCHDOWN.", "Ty.Williams", "C"),
     # HL: reversed on review: the final ruling counts
-    ("(:49) (Shotgun) M.Trubisky pass incomplete deep right to T.Gabriel. The Replay Official reviewed the "
+    (("(:49) (Shotgun) M.Trubisky pass incomplete deep right to T.Gabriel. The Replay Official reviewed the "
      "incomplete pass ruling, and the play was REVERSED. (Shotgun) M.Trubisky pass deep right to T.Gabriel "
-     "for 36 yards, TOUCHDOWN.", "T.Gabriel", "C"),
-    ("(1:28) (Shotgun) D.Brees pass short right to M.Thomas to PIT 1 for 1 yard (J.Haden). The Replay "
+     "for 36 yards, TOUCHDOWN."), "T.Gabriel", "C"),
+    (("(1:28) (Shotgun) D.Brees pass short right to M.Thomas to PIT 1 for 1 yard (J.Haden). The Replay "
      "Official reviewed the short of the goal line ruling, and the play was REVERSED. (Shotgun) D.Brees pass "
-     "short right to M.Thomas for 2 yards, TOUCHDOWN. Pass 2, YAC 0", "M.Thomas", "C"),
+     "short right to M.Thomas for 2 yards, TOUCHDOWN. Pass 2, YAC 0"), "M.Thomas", "C"),
     # HL: jersey-number prefixes from a flea flicker
-    ("(8:45) 4-C.Keenum laterals to 10-E.Sanders. E.Sanders pass deep right to C.Sutton for 28 yards, "
-     "TOUCHDOWN.", "C.Sutton", "C"),
+    (("(8:45) 4-C.Keenum laterals to 10-E.Sanders. E.Sanders pass deep right to C.Sutton for 28 yards, "
+     "TOUCHDOWN."), "C.Sutton", "C"),
     # HL: two-point try, incomplete, then intercepted on the return
-    ("TWO-POINT CONVERSION ATTEMPT. D.Brees pass to M.Thomas is incomplete. ATTEMPT FAILS. DEFENSIVE "
-     "TWO-POINT ATTEMPT. D.Jackson intercepted the try attempt. ATTEMPT SUCCEEDS.", "M.Thomas", "IN"),
+    (("TWO-POINT CONVERSION ATTEMPT. D.Brees pass to M.Thomas is incomplete. ATTEMPT FAILS. DEFENSIVE "
+     "TWO-POINT ATTEMPT. D.Jackson intercepted the try attempt. ATTEMPT SUCCEEDS."), "M.Thomas", "IN"),
     # HL: the interceptor's three-letter initial is not the receiver
-    ("(9:43) R.Tannehill pass short right intended for K.Ballage INTERCEPTED by Tel.Smith [C.Campbell] at "
-     "MIA 33. Tel.Smith for 33 yards, TOUCHDOWN.", "K.Ballage", "IN"),
+    (("(9:43) R.Tannehill pass short right intended for K.Ballage INTERCEPTED by Tel.Smith [C.Campbell] at "
+     "MIA 33. Tel.Smith for 33 yards, TOUCHDOWN."), "K.Ballage", "IN"),
 ]
 
 

@@ -5,8 +5,8 @@ Recognised by content, never by name: a JSON object ``{"play_tracking": {"game",
 "away", "ball"}}``. What the format has and what is made of it (docs/data-formats.md):
 
 - ids: ``srus_id`` UUIDs. Games and players get a stable integer id derived from the UUID
-  (:func:`stable_id`, 52 bits, so it is exact as a float and in JSON); collisions within a
-  load are an error. The UUIDs are kept (``gameSourceId``, ``playSourceId``, tracking column
+  (:func:`stable_id`: a hash into 10**8 .. 2**31 - 1, the range the tag registry and the OSC
+  output can carry); two UUIDs of one load on the same id are an error. The UUIDs are kept (``gameSourceId``, ``playSourceId``, tracking column
   ``playerSourceId`` -> ``Play.player_source_ids``). A player entry without ``srus_id`` gets an
   id from (game, club, first name, last name, position), counted. ``playId`` is the play's
   ``reference`` (the league's play number, unique within a game).
@@ -48,7 +48,11 @@ FORMAT_NAME = "sportradar-json"
 FORMAT_DESCRIPTION = "Sportradar NGS play-tracking JSON, one file per play (play_tracking: game, play, home, away, ball)"
 JSON_SUFFIXES = (".json", ".json.gz")
 FRAME_MS = 100
-ID_BITS = 52  # stable ids below 2**52: exact in float64 and JSON
+# Stable ids live where the rest of ghostedge can carry them: tag ids are 2 * nflId + 1 in 32
+# bits and the OSC output sends nflIds as int32, so ids stay below 2**31; and at or above 10**8,
+# above every real nflId (at most 7 digits), so a mixed load never confuses the two.
+STABLE_ID_MIN = 100_000_000
+STABLE_ID_MAX = 2**31 - 1
 MAX_PLAY_FRAMES = 36_000  # as the CSV loader: one hour at 10 Hz
 MAX_JSON_BYTES = 256 * 1024 * 1024  # a play file is under 2 MB; refuse anything absurd (gzip bombs)
 PASS_EVENTS_FIRST = ("pass_forward", "pass_shovel", "pass_arrived", "pass_outcome_caught",
@@ -69,9 +73,9 @@ class NoPlayFiles(DataFormatError):
 
 
 def stable_id(kind: str, text: str) -> int:
-    """A deterministic positive integer id (< 2**52) for a provider id string."""
+    """A deterministic integer id in [STABLE_ID_MIN, STABLE_ID_MAX] for a provider id string."""
     digest = hashlib.blake2b(f"ghostedge:{kind}:{text}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") & ((1 << ID_BITS) - 1) or 1
+    return STABLE_ID_MIN + int.from_bytes(digest, "big") % (STABLE_ID_MAX - STABLE_ID_MIN + 1)
 
 
 def list_play_files(folder: Path) -> list[Path]:
