@@ -18,7 +18,7 @@ from ghostedge.cli import main
 from ghostedge.data import BALL_NFL_ID, DataFormatError, derive, load_dataset
 from ghostedge.data import sportradar as sr
 from ghostedge.data.inspect import format_report, inspect_path
-from ghostedge.data.loader import missing_frame_summary
+from ghostedge.data.loader import missing_frame_summary, normalize_tracking_direction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -177,6 +177,16 @@ def test_two_uuids_on_one_id_are_a_clear_error(monkeypatch):
     monkeypatch.setattr(sr, "stable_id", lambda kind, text: 123_456_789 if text in (luck, carr) else real(kind, text))
     with pytest.raises(DataFormatError, match="stable id collision.*123456789"):
         sr.load_play_files([WILKINS, INTERCEPTION])
+
+
+def test_csv_tables_and_json_play_files_in_one_folder_load_together(tmp_path):
+    shutil.copytree(DATA.parent / "bdb2021", tmp_path / "mixed")
+    shutil.copy(WILKINS, tmp_path / "mixed" / WILKINS.name)
+    ds = load_dataset(tmp_path / "mixed")
+    assert ds.format == "bdb2021+" + sr.FORMAT_NAME and len(ds.play_keys()) == 2
+    left = normalize_tracking_direction(ds.tracking)
+    assert (left["playDirection"] == "right").all()
+    assert {p.context.get("targetSource") for p in ds.iter_plays()} == {"ball", "description"}
 
 
 def test_a_single_plain_json_file_loads(tmp_path):

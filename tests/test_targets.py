@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from ghostedge.data import load_dataset
 from ghostedge.data import targets as tg
+from ghostedge.data.inspect import inspect_path
 from ghostedge.data.targets import (
     RosterEntry,
     match_receiver,
@@ -168,6 +169,9 @@ def test_formats_without_a_target_column_get_one_from_the_ball():
     (play,) = ds.iter_plays()
     assert (play.target_nfl_id, play.context["targetSource"]) == (100, "ball")
     assert ds.derived["targets"]["by_source"] == {"column": 0, "description": 0, "ball": 1, "none": 0}
+    report = inspect_path(DATA / "bdb2021", derived=True)  # `ghostedge inspect --derived`
+    assert report["derived"]["targets"]["by_source"]["ball"] == 1
+    assert "derived" not in inspect_path(DATA / "bdb2021")
 
 
 @pytest.mark.slow
