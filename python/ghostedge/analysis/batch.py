@@ -307,6 +307,7 @@ class PartitionResult:
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> plays
     seconds: float = 0.0
     loaded: bool = True  # False: the partition's input could not be read (nothing else was done)
+    peak_rss_mb: float | None = None  # of the process that scored it, when it finished (Linux)
 
 
 class _Rows:
@@ -329,13 +330,11 @@ class _Rows:
         return out
 
 
-def failed_partition(partition: str, stage: str, exc: BaseException, seconds: float = 0.0,
-                     where: str = "") -> PartitionResult:
+def failed_partition(partition: str, stage: str, exc: BaseException, where: str = "") -> PartitionResult:
     """The result of a partition whose input (``where``) could not be read at all: one error row."""
     rows = _Rows(partition)
     rows.error(stage, f"{where}: {describe(exc)}" if where else describe(exc))
-    return PartitionResult(partition, rows.tables(), {"plays": 0, "scored": 0, "errors": 1}, {}, seconds,
-                           loaded=False)
+    return PartitionResult(partition, rows.tables(), {"plays": 0, "scored": 0, "errors": 1}, {}, loaded=False)
 
 
 def score_partition(partition: str, dataset, model, seed: int = 0) -> PartitionResult:

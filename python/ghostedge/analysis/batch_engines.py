@@ -16,12 +16,12 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .batch import PartitionResult, failed_partition, score_partition
-from .batch_store import OutputStore, PartitionTask, Source, file_sha256, plan_source
+from .batch_store import OutputStore, PartitionTask, Source, file_sha256, plan_folders, plan_source
 
 ENGINES = ("local", "ray")
 RUN_SUMMARY = "_run.json"
@@ -37,7 +37,25 @@ class BatchOptions:
     model: str | None = None  # ONNX ghost model; None: the shipped one
     seed: int = 0  # of the reference perturbation (docs/metric.md)
     progress: bool = True
+    # Archived tag-read capture folders, each partition loaded by capture_loader(folder): the
+    # command gives ghostedge.ingest.captures.capture_dataset (analysis does not import ingest).
+    captures: list[str] = field(default_factory=list)
+    capture_loader: Callable | None = None
+    capture_suffix: str = ".getr"
     sources: list[Source] = field(default_factory=list)  # planned by run_batch
+
+
+def _peak_rss_mb() -> float | None:
+    """This process's peak resident memory (VmHWM: of this process image, unlike ru_maxrss,
+    which a spawned worker inherits from the parent it was forked from), None off Linux."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def run_task(task: PartitionTask, model, seed: int) -> PartitionResult:
@@ -46,9 +64,11 @@ def run_task(task: PartitionTask, model, seed: int) -> PartitionResult:
     try:
         dataset = task.load()
     except Exception as exc:
-        return failed_partition(task.id, "load", exc, time.perf_counter() - start, where=task.inputs)
-    result = score_partition(task.id, dataset, model, seed)
+        result = failed_partition(task.id, "load", exc, where=task.inputs)
+    else:
+        result = score_partition(task.id, dataset, model, seed)
     result.seconds = time.perf_counter() - start
+    result.peak_rss_mb = _peak_rss_mb()
     return result
 
 
@@ -163,7 +183,10 @@ def _plan(options: BatchOptions, store: OutputStore, log) -> tuple[list[Partitio
     """Tasks still to do; counts of what was found complete, loaded and failed while planning."""
     counts: Counter = Counter()
     todo: list[PartitionTask] = []
-    options.sources = [plan_source(d) for d in options.data]
+    if options.captures and options.capture_loader is None:
+        raise ValueError("captures need a capture_loader (ghostedge.ingest.captures.capture_dataset)")
+    options.sources = [plan_source(d) for d in options.data] + [
+        plan_folders(d, options.capture_suffix, options.capture_loader) for d in options.captures]
     for source in options.sources:
         tasks = source.tasks
         if source.split:
@@ -211,6 +234,7 @@ def run_batch(options: BatchOptions, log=None) -> dict:
     engine = local_results if options.engine == "local" else ray_results
     totals: Counter = Counter()
     skipped: Counter = Counter()
+    worker_rss: list[float] = []
     known = [t.n_plays for t in todo]
     engine_info: dict = {"workers": options.workers}
     score_start = time.perf_counter()
@@ -219,9 +243,13 @@ def run_batch(options: BatchOptions, log=None) -> dict:
         results = engine(todo, model_path, model_sha, int(options.seed), options.workers, options.address,
                          engine_info) if todo else iter(())
         for n_done, (task, result) in enumerate(results, start=1):
+            t = time.perf_counter()
             store.write(task, result)
+            counts["write_ms"] += int(1000 * (time.perf_counter() - t))
             totals.update(result.counts)
             skipped.update(result.skipped)
+            if result.peak_rss_mb is not None:
+                worker_rss.append(result.peak_rss_mb)
             counts["run"] += 1
             counts["failed"] += 0 if result.loaded else 1
             bar.update(result.counts.get("plays", 0))
@@ -233,9 +261,11 @@ def run_batch(options: BatchOptions, log=None) -> dict:
         "partitions": {"to_run": len(todo), "run": counts["run"], "already_complete": counts["already_complete"],
                        "failed_to_load": counts["failed"]},
         "sources_loaded_by_driver": counts["sources_loaded"], "driver_load_s": counts["load_ms"] / 1000,
+        "driver_write_s": counts["write_ms"] / 1000,
         "plays": {"seen": totals["plays"], "scored": totals["scored"], "skipped": totals["skipped"],
                   "errors": totals["errors"] + counts["errors"]},
         "skipped_by_reason": dict(sorted(skipped.items())),
+        "worker_peak_rss_mb": max(worker_rss, default=None),
         "scoring_s": round(score_s, 3), "wall_s": round(time.perf_counter() - start, 3),
         "plays_per_s": round(totals["plays"] / score_s, 2) if totals["plays"] and score_s > 0 else None,
     }

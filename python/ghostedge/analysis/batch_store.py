@@ -6,8 +6,8 @@ game of Sportradar JSON). A source with a single tracking file (the shared highl
 once by the driver and split by game; the others are loaded by the workers, one partition each.
 Every load goes through :func:`ghostedge.data.load_dataset`.
 
-Output: one Parquet file per partition and table, ``OUT/<table>/<partition>.parquet``, each written
-to a temporary name and renamed; then the partition's manifest ``OUT/_manifests/<partition>.json``
+Output: one Parquet file per partition and table that has rows, ``OUT/<table>/<partition>.parquet``,
+each written to a temporary name and renamed; then the partition's manifest ``OUT/_manifests/<partition>.json``
 (renamed into place the same way) marks it complete. A rerun skips a partition whose manifest
 names the same input fingerprint and the same run settings (model, seed).
 """
@@ -19,6 +19,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,10 @@ from .batch import SCHEMAS, PartitionResult
 BATCH_FORMAT = 1  # bumped when the tables change meaning: older outputs are then refused
 JSON_SUFFIXES = (".json", ".json.gz")
 MANIFESTS, SOURCES = "_manifests", "_sources"
+# The canonical tracking columns a play needs for scoring (the loader adds gameId, playId,
+# frameId, x, y): not the provider's s / a / dir or the time text, which only cost memory and
+# transfer (a game of the highlights pickles to about a third less without them).
+TRACKING_COLUMNS = ("nflId", "displayName", "jerseyNumber", "position", "club", "o", "event", "playDirection")
 
 
 def _slug(text: str) -> str:
@@ -42,6 +47,15 @@ def _stem(path: Path) -> str:
     for suffix in (".gz", ".csv", ".json"):
         name = name[: -len(suffix)] if name.endswith(suffix) else name
     return name
+
+
+def _source_key(p: Path) -> str:
+    """The folder's name and a hash of its absolute path: two sources of one name stay apart."""
+    return f"{_slug(p.resolve().name)}-{hashlib.sha1(str(p.resolve()).encode()).hexdigest()[:8]}"
+
+
+def _folder_unit(folder: Path, root: Path) -> str:
+    return _slug(str(folder.relative_to(root))) if folder != root else _slug(root.name)
 
 
 def fingerprint(paths) -> str:
@@ -74,20 +88,25 @@ class PartitionTask:
     files: tuple[str, ...] = ()  # load_dataset of a folder of exactly these files
     dataset: Any = None  # a Dataset: one game of a source the driver loaded
     n_plays: int | None = None
+    # loader(folder) -> a Dataset-like object, for inputs that are not tracking tables (tag-read
+    # captures: ghostedge.ingest.captures); a module-level function, so that it pickles by name
+    loader: Callable | None = None
 
     def load(self):
         from ..data import load_dataset
 
         if self.dataset is not None:
             return self.dataset
+        if self.loader is not None:
+            return self.loader(self.folder)
         if self.folder is not None:
-            return load_dataset(self.folder)
+            return load_dataset(self.folder, columns=TRACKING_COLUMNS)
         # A per-week tracking file with its folder's plays / games / players tables: the loader
         # reads folders, so give it one holding only those (links, nothing copied).
         with tempfile.TemporaryDirectory(prefix="ghostedge-batch-") as view:
             for i, f in enumerate(self.files):
                 os.symlink(Path(f).resolve(), Path(view) / f"{i:03d}-{Path(f).name}")
-            dataset = load_dataset(view)
+            dataset = load_dataset(view, columns=TRACKING_COLUMNS)
         dataset.source = ", ".join(self.files)
         return dataset
 
@@ -127,7 +146,7 @@ class Source:
         """Load a ``split`` source and cut it into one task per game (this process's memory)."""
         from ..data import load_dataset
 
-        dataset = load_dataset(self.path)
+        dataset = load_dataset(self.path, columns=TRACKING_COLUMNS)
         tasks = []
         plays = dataset.plays
         for game_id, rows in dataset.tracking.groupby("gameId", sort=True):
@@ -147,7 +166,7 @@ def plan_source(path: str | os.PathLike) -> Source:
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no such file or directory: {p}")
-    key = f"{_slug(p.resolve().name)}-{hashlib.sha1(str(p.resolve()).encode()).hexdigest()[:8]}"
+    key = _source_key(p)
     if p.is_file():
         return Source(p, key, fingerprint([p]), [], split=True)
     csv_files = list_table_files(p)
@@ -159,7 +178,7 @@ def plan_source(path: str | os.PathLike) -> Source:
         raise ValueError(f"{p}: holds both CSV tables and JSON play files; give them as separate --data")
     tasks = []
     for folder, files in json_dirs.items():  # a folder of play files (one game)
-        unit = _slug(str(folder.relative_to(p))) if folder != p else _slug(p.name)
+        unit = _folder_unit(folder, p)
         tasks.append(PartitionTask(f"{key}.{unit}", str(p), unit, fingerprint(files), folder=str(folder)))
     units: dict[str, list[Path]] = {}
     side_tables = []
@@ -180,6 +199,26 @@ def plan_source(path: str | os.PathLike) -> Source:
     if not tasks:
         raise fm.DataFormatError(f"{p}: no tracking files (.csv, .csv.gz, .json, .json.gz)")
     return Source(p, key, "", tasks)  # each task has its own fingerprint
+
+
+def plan_folders(path: str | os.PathLike, suffix: str, loader: Callable) -> Source:
+    """A source whose partitions are the folders under ``path`` holding ``*suffix`` files, each
+    loaded by ``loader(folder)`` (archived captures: ``ghostedge batch --captures``). The
+    fingerprint covers every file of such a folder (captures, registries, play facts)."""
+    p = Path(path)
+    if not p.is_dir():
+        raise FileNotFoundError(f"no such directory: {p}")
+    key = _source_key(p)
+    folders = sorted({f.parent for f in p.rglob(f"*{suffix}") if f.is_file()})
+    if not folders:
+        raise FileNotFoundError(f"{p}: no *{suffix} files")
+    tasks = []
+    for folder in folders:
+        unit = _folder_unit(folder, p)
+        files = [f for f in folder.iterdir() if f.is_file()]
+        tasks.append(PartitionTask(f"{key}.{unit}", str(p), unit, fingerprint(files), folder=str(folder),
+                                   loader=loader))
+    return Source(p, key, "", tasks)
 
 
 class OutputStore:
@@ -211,7 +250,8 @@ class OutputStore:
     def is_complete(self, task: PartitionTask) -> bool:
         m = self.manifest(task.id)
         return (m is not None and m.get("fingerprint") == task.fingerprint and m.get("run") == self.run_key
-                and all((self.root / name / f"{task.id}.parquet").is_file() for name in SCHEMAS))
+                and all((self.root / name / f"{task.id}.parquet").is_file()
+                        for name, n in m.get("rows", {}).items() if n))
 
     def _replace(self, final: Path, write) -> None:
         tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
@@ -222,11 +262,16 @@ class OutputStore:
             tmp.unlink(missing_ok=True)
 
     def write(self, task: PartitionTask, result: PartitionResult) -> dict:
-        """Every table of the partition (atomically, each), then its manifest; a partition whose
-        input could not be loaded gets its tables (the error) but no manifest: a rerun retries it."""
+        """The partition's tables that have rows (each atomically; an empty one has no file, and
+        a file left from an earlier attempt is removed), then its manifest. A partition whose
+        input could not be loaded gets its error row but no manifest: a rerun retries it."""
         self._manifest_path(task.id).unlink(missing_ok=True)
         for name, table in result.tables.items():
-            self._replace(self.root / name / f"{task.id}.parquet", lambda tmp: pq.write_table(table, tmp))
+            path = self.root / name / f"{task.id}.parquet"
+            if table.num_rows:
+                self._replace(path, lambda tmp: pq.write_table(table, tmp))
+            else:
+                path.unlink(missing_ok=True)
         manifest = {
             "partition": task.id, "source": task.source, "unit": task.unit, "fingerprint": task.fingerprint,
             "run": self.run_key, "counts": result.counts, "skipped": result.skipped,

@@ -12,8 +12,11 @@ HELP = ("Score every pass play of --data folders (ghosts, metric, receiver ranki
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", action="append", default=[], metavar="DIR", required=True,
+    parser.add_argument("--data", action="append", default=[], metavar="DIR",
                         help="data folder or tracking file (any format `ghostedge inspect` reads); repeatable")
+    parser.add_argument("--captures", action="append", default=[], metavar="DIR",
+                        help="folder of archived tag-read captures (*.getr, each with its registry and "
+                             "play facts: docs/batch.md); repeatable")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="output folder: one Parquet file per table and partition; a rerun skips "
                              "the partitions already complete there")
@@ -36,13 +39,17 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from ..analysis.batch_engines import BatchOptions, run_batch
+    from ..ingest.captures import CAPTURE_SUFFIX, capture_dataset
     from ..model.inference import ModelError
 
+    if not args.data and not args.captures:
+        raise ValueError("give at least one --data or --captures folder")
     if args.address is not None and args.engine != "ray":
         raise ValueError("--address is for --engine ray")
     options = BatchOptions(data=args.data, out=args.out, engine=args.engine, workers=args.workers,
                            address=args.address, model=args.model, seed=args.seed,
-                           progress=not args.no_progress)
+                           progress=not args.no_progress, captures=args.captures,
+                           capture_loader=capture_dataset, capture_suffix=CAPTURE_SUFFIX)
     try:
         summary = run_batch(options)
     except ModelError as exc:
