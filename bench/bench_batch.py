@@ -28,6 +28,7 @@ def in_process(data: list[str]) -> dict:
     model = GhostModel()
     plays = scored = 0
     load_s = score_s = 0.0
+    cpu_start = time.process_time()
     for d in data:
         source = plan_source(d)
         t = time.perf_counter()
@@ -42,16 +43,24 @@ def in_process(data: list[str]) -> dict:
             score_s += time.perf_counter() - t
             plays += result.counts["plays"]
             scored += result.counts["scored"]
+    cpu_s = time.process_time() - cpu_start
     return {"plays": plays, "scored": scored, "load_s": round(load_s, 2), "score_s": round(score_s, 2),
+            "cpu_s": round(cpu_s, 2), "plays_per_cpu_s_load_and_score": round(plays / cpu_s, 2),
             "plays_per_s_scoring": round(plays / score_s, 2), "scored_per_s_scoring": round(scored / score_s, 2)}
 
 
 def pooled(data: list[str], workers: int, engine: str) -> dict:
     from ghostedge.analysis.batch_engines import BatchOptions, run_batch
 
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
     with tempfile.TemporaryDirectory(prefix="ghostedge-bench-batch-") as out:
+        driver_cpu = cpu()
         summary = run_batch(BatchOptions(data=data, out=out, engine=engine, workers=workers, progress=False),
                             log=lambda s: None)
+        driver_cpu = cpu() - driver_cpu
         rerun = run_batch(BatchOptions(data=data, out=out, engine=engine, workers=workers, progress=False),
                           log=lambda s: None)
     plays = summary["plays"]
@@ -60,7 +69,9 @@ def pooled(data: list[str], workers: int, engine: str) -> dict:
         "skipped_by_reason": summary["skipped_by_reason"], "partitions": summary["partitions"]["run"],
         "driver_load_s": summary["driver_load_s"], "driver_write_s": summary["driver_write_s"],
         "scoring_s": summary["scoring_s"], "wall_s": summary["wall_s"],
-        "worker_peak_rss_mb": summary["worker_peak_rss_mb"],
+        "worker_peak_rss_mb": summary["worker_peak_rss_mb"], "worker_cpu_s": summary["worker_cpu_s"],
+        "driver_cpu_s": round(driver_cpu, 2),
+        "plays_per_worker_cpu_s": round(plays["seen"] / summary["worker_cpu_s"], 2),
         "plays_per_s": summary["plays_per_s"],
         "plays_per_s_per_worker": round(summary["plays_per_s"] / workers, 2),
         "scored_per_s": round(plays["scored"] / summary["scoring_s"], 2),

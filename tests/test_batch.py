@@ -255,3 +255,50 @@ def test_archived_captures_are_scored_and_a_bad_one_is_an_error(tmp_path, model)
     assert sorted(from_capture.index) == sorted(tracked.index)
     gap = (from_capture["metric_actual"] - tracked["metric_actual"]).abs()
     assert gap.max() < 0.02, gap
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_RAY, reason="ray is not installed (pip install 'ghostedge[distributed]')")
+def test_shared_data_same_tables_from_both_engines_and_a_rerun_does_nothing(tmp_path, ngs_dir):
+    """The issue's acceptance run: the highlights and (once the loader reads Sportradar JSON) the
+    complete games, through the local pool and a local Ray."""
+    import ray
+
+    data = [ngs_dir]
+    games = REPO.parent / "shared" / "data" / "ngs_games_2018"
+    if games.is_dir() and importlib.util.find_spec("ghostedge.data.sportradar") is not None:
+        data.append(games)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        _, ray_out = _run(tmp_path, data, out="ray", engine="ray", workers=2)
+    finally:
+        ray.shutdown()
+    summary, local_out = _run(tmp_path, data, out="local", workers=2)
+    assert summary["plays"]["errors"] == 0 and summary["partitions"]["failed_to_load"] == 0
+    for name in TABLES:
+        assert read_table(local_out, name).equals(read_table(ray_out, name)), name
+    plays = read_table(local_out, "plays").to_pandas()
+    for source in data:  # every source gave scored plays
+        key = Path(source).resolve().name
+        assert plays["partition"].str.startswith(key).sum() > 0, key
+    rerun, _ = _run(tmp_path, data, out="local", workers=2)
+    assert rerun["partitions"]["run"] == 0 and rerun["sources_loaded_by_driver"] == 0
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ghostedge.data.sportradar") is None,
+                    reason="the Sportradar JSON loader is not in this tree yet (branch loader)")
+def test_corrupt_json_play_file_is_an_error_row_and_its_game_is_written(tmp_path):
+    games = REPO.parent / "shared" / "data" / "ngs_games_2018"
+    if not games.is_dir():
+        pytest.skip("shared NGS games data not found")
+    folder = tmp_path / "games" / "LA_at_OAK"
+    folder.mkdir(parents=True)
+    for f in sorted((games / "LA_at_OAK").glob("*.json.gz"))[:12]:
+        (folder / f.name).write_bytes(f.read_bytes())
+    victim = sorted(folder.iterdir())[3]
+    victim.write_bytes(victim.read_bytes()[:200])  # cut short
+    summary, out = _run(tmp_path, [tmp_path / "games"])
+    (error,) = read_table(out, "errors").to_pylist()
+    assert error["stage"] == "load" and victim.name in error["message"] and error["game_id"] is None
+    assert summary["plays"]["seen"] == 11 and summary["partitions"]["failed_to_load"] == 0
+    assert read_table(out, "plays").num_rows + read_table(out, "skipped").num_rows == 11

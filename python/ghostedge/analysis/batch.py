@@ -308,6 +308,7 @@ class PartitionResult:
     seconds: float = 0.0
     loaded: bool = True  # False: the partition's input could not be read (nothing else was done)
     peak_rss_mb: float | None = None  # of the process that scored it, when it finished (Linux)
+    cpu_s: float = 0.0  # CPU time of that process on this partition (load and scoring)
 
 
 class _Rows:

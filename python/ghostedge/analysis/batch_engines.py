@@ -60,7 +60,7 @@ def _peak_rss_mb() -> float | None:
 
 def run_task(task: PartitionTask, model, seed: int) -> PartitionResult:
     """Load one partition and score it; a partition that cannot be loaded is one ``load`` error."""
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         dataset = task.load()
     except Exception as exc:
@@ -68,6 +68,7 @@ def run_task(task: PartitionTask, model, seed: int) -> PartitionResult:
     else:
         result = score_partition(task.id, dataset, model, seed)
     result.seconds = time.perf_counter() - start
+    result.cpu_s = time.process_time() - cpu_start
     result.peak_rss_mb = _peak_rss_mb()
     return result
 
@@ -235,6 +236,7 @@ def run_batch(options: BatchOptions, log=None) -> dict:
     totals: Counter = Counter()
     skipped: Counter = Counter()
     worker_rss: list[float] = []
+    worker_cpu_s = 0.0
     known = [t.n_plays for t in todo]
     engine_info: dict = {"workers": options.workers}
     score_start = time.perf_counter()
@@ -250,6 +252,7 @@ def run_batch(options: BatchOptions, log=None) -> dict:
             skipped.update(result.skipped)
             if result.peak_rss_mb is not None:
                 worker_rss.append(result.peak_rss_mb)
+            worker_cpu_s += result.cpu_s
             counts["run"] += 1
             counts["failed"] += 0 if result.loaded else 1
             bar.update(result.counts.get("plays", 0))
@@ -266,6 +269,9 @@ def run_batch(options: BatchOptions, log=None) -> dict:
                   "errors": totals["errors"] + counts["errors"]},
         "skipped_by_reason": dict(sorted(skipped.items())),
         "worker_peak_rss_mb": max(worker_rss, default=None),
+        # CPU seconds the workers spent in partitions: plays per CPU second is the per-core rate,
+        # which other processes taking the cores away do not change (wall rates they do)
+        "worker_cpu_s": round(worker_cpu_s, 3),
         "scoring_s": round(score_s, 3), "wall_s": round(time.perf_counter() - start, 3),
         "plays_per_s": round(totals["plays"] / score_s, 2) if totals["plays"] and score_s > 0 else None,
     }
