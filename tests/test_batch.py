@@ -161,6 +161,12 @@ def test_unreadable_single_file_source_is_an_error_row(tmp_path, one_file):
     assert summary["plays"]["scored"] == 3 and summary["partitions"]["failed_to_load"] == 1
     (error,) = read_table(out, "errors").to_pylist()
     assert error["partition"].endswith(".source") and error["stage"] == "load"
+    # fixed, the source loads and its error row goes
+    tracking = pd.read_csv(one_file / "tracking.csv.gz")
+    (bad / "tracking.csv").write_text(tracking[tracking["gameId"] == tracking["gameId"].iloc[0]].to_csv(index=False))
+    summary, _ = _run(tmp_path, [one_file, bad])
+    assert summary["partitions"]["failed_to_load"] == 0 and summary["partitions"]["run"] == 1
+    assert read_table(out, "errors").num_rows == 0
 
 
 class FailingModel:

@@ -195,14 +195,15 @@ def _plan(options: BatchOptions, store: OutputStore, log) -> tuple[list[Partitio
             if tasks is None or not all(store.is_complete(t) for t in tasks):
                 log(f"loading {source.path} (split by game) ...")
                 start = time.perf_counter()
+                failed = PartitionTask(f"{source.key}.source", str(source.path), "source", source.fingerprint)
                 try:
                     tasks = source.load_games()
                 except Exception as exc:
-                    task = PartitionTask(f"{source.key}.source", str(source.path), "source", source.fingerprint)
-                    store.write(task, failed_partition(task.id, "load", exc, where=task.inputs))
+                    store.write(failed, failed_partition(failed.id, "load", exc, where=failed.inputs))
                     counts["failed"] += 1
                     counts["errors"] += 1
                     continue
+                store.forget(failed.id)  # an error row of an earlier attempt no longer holds
                 counts["sources_loaded"] += 1
                 counts["load_ms"] += int(1000 * (time.perf_counter() - start))
                 store.write_index(source, tasks)

@@ -282,6 +282,12 @@ class OutputStore:
             self._replace(self._manifest_path(task.id), lambda tmp: tmp.write_text(text))
         return manifest
 
+    def forget(self, partition: str) -> None:
+        """Remove a partition's files (e.g. the load error of a source that now loads)."""
+        self._manifest_path(partition).unlink(missing_ok=True)
+        for name in SCHEMAS:
+            (self.root / name / f"{partition}.parquet").unlink(missing_ok=True)
+
     # -- source index: the games of a split source, so that a rerun need not load it --------
     def read_index(self, source: Source) -> list[PartitionTask] | None:
         try:
