@@ -308,3 +308,15 @@ def test_corrupt_json_play_file_is_an_error_row_and_its_game_is_written(tmp_path
     assert error["stage"] == "load" and victim.name in error["message"] and error["game_id"] is None
     assert summary["plays"]["seen"] == 11 and summary["partitions"]["failed_to_load"] == 0
     assert read_table(out, "plays").num_rows + read_table(out, "skipped").num_rows == 11
+
+
+def test_ray_is_imported_only_by_the_ray_engine(tmp_path, one_file):
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from ghostedge.analysis.batch_engines import BatchOptions, run_batch\n"
+            f"run_batch(BatchOptions(data=[{str(one_file)!r}], out={str(tmp_path / 'o')!r}, workers=1, "
+            "progress=False), log=lambda s: None)\n"
+            "assert 'ray' not in sys.modules, 'the local engine imported ray'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
