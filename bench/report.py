@@ -11,17 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-
-def _f(v, digits: int = 3) -> str:
-    if v is None:
-        return "n/a"
-    if isinstance(v, int):
-        return f"{v:,}"
-    if abs(v) >= 1e6:
-        return f"{v / 1e6:,.1f} M"
-    if abs(v) >= 100:
-        return f"{v:,.0f}"
-    return f"{v:.{digits}g}"
+from ghostedge.sim.bench_report import fmt_number as _f
 
 
 def render(res: dict) -> str:

@@ -80,7 +80,7 @@ def test_smoke_skips_the_torch_side_only_for_a_model_without_network_metadata(sm
 
 def test_smoke_per_stage_latency_covers_the_chain(smoke_result):
     stages = smoke_result["sections"]["pipeline"]["stages"]
-    for stage in ("push_decode", "fuse_filter", "events", "target", "features_inference", "metric"):
+    for stage in ("decode", "fuse_filter", "events", "target", "features", "model_call", "metric"):
         assert stage in stages, f"stage {stage} missing: {sorted(stages)}"
         assert math.isfinite(stages[stage]["p50_ms"])
     pipe = smoke_result["sections"]["pipeline"]
