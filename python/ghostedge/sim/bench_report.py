@@ -32,10 +32,12 @@ def render_table(result: dict) -> str:
     """Headline, per-stage p50 / p99 per shape and pacing, inference alone, throughput."""
     m = result["machine"]
     gpus = ", ".join(f"{g['name']} (driver {g['driver']})" for g in m["gpus"] or []) or "no GPU"
-    model = result["models"]["model"]
     lines = [f"ghostedge bench ({result['mode']}, {result['wall_s']} s): {m['cpu']}, {m['cores']} "
-             f"cores, {gpus}; onnxruntime {m['onnxruntime']} ({', '.join(m['onnxruntime_providers'])})",
-             f"model {model['path']} (md5 {model['md5'][:12]}, {model['network']})"]
+             f"cores, {gpus}; onnxruntime {m['onnxruntime']} ({', '.join(m['onnxruntime_providers'])}); "
+             f"load average {fmt_number(m['load_avg_1m'])} at the start, "
+             f"{fmt_number(m.get('load_avg_1m_end'))} at the end"]
+    lines += [f"{label}: {model['path']} (md5 {model['md5'][:12]}, horizon {model['horizon']}, "
+              f"{model['network']})" for label, model in result["models"].items()]
     if result["providers"]["missing"]:
         lines.append(f"NOT AVAILABLE: {', '.join(result['providers']['missing'])} (measured "
                      f"{', '.join(result['providers']['used'])})")
