@@ -55,6 +55,7 @@ def test_quick_json_has_every_documented_key_finite(quick):
     assert res["pairs_per_frame"] == 35 and res["shape"] == "7x5"
     assert res["provider"] == res["providers"]["used"][0]
     assert "cpu" in res["providers"]["used"] and res["providers"]["missing"] == []
+    assert res["errors"] == {}
     assert res["compare"] is None
     assert res["models"]["model"]["md5"] and res["models"]["model"]["horizon"] >= 10
     for key in ("cpu", "cores", "onnxruntime", "onnxruntime_providers", "gpus", "ghostedge"):
@@ -102,6 +103,15 @@ def test_bad_arguments_give_a_clear_error(tmp_path, args, message):
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stdout == ""
+
+
+def test_a_file_that_is_no_ghost_model_is_refused_clearly(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not an onnx file")
+    proc = _bench(tmp_path, "--quick", "--json", "--out", str(tmp_path / "out"), "--compare-model",
+                  str(bad))
+    assert proc.returncode == 2, proc.stderr
+    assert "cannot load ghost model" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
 
 
 def test_missing_provider_is_said_and_cpu_still_measured_with_a_compare_model(tmp_path):

@@ -11,7 +11,8 @@ HELP = (
     "and the worst case 11 x 11, back to back and paced at 10 Hz; inference alone by batch size "
     "and provider; decode and batch-filter throughput; the machine's facts. Writes bench.json "
     "and bench.png into --out; prints a table, or one JSON object with --json. Exit status 3 "
-    "when a provider named in --providers is not available (what is available is still measured)."
+    "when a provider named in --providers is not available, 1 when one failed while measuring "
+    "(what is available is measured all the same, the failure under \"errors\")."
 )
 
 
@@ -63,4 +64,6 @@ def run(args) -> int:
     print(text if args.json else render_table(result))
     if not args.json:
         print(f"\nfull result: {out / 'bench.json'}; plot: {result['plot']}")
-    return 3 if result["providers"]["missing"] else 0
+    for part, error in result["errors"].items():
+        print(f"ghostedge bench: {part} failed: {error}", file=sys.stderr)
+    return 3 if result["providers"]["missing"] else 1 if result["errors"] else 0

@@ -47,7 +47,7 @@ from ..data.play import Play
 from ..ingest.pipeline import IngestPipeline
 from ..ingest.schedule import packets_by_frame
 from ..live import Engine, EngineConfig, Roster
-from ..model.inference import GhostModel
+from ..model.inference import GhostModel, ModelError
 from .bench_parts import (  # noqa: F401  (re-exported: the benchmarks' timing tools)
     PROVIDERS,
     best_rate,
@@ -384,8 +384,10 @@ def run_bench(cfg: BenchConfig) -> dict:
     if cfg.compare_model_path:
         paths["compare"] = Path(cfg.compare_model_path)
     for p in paths.values():
-        if not p.is_file():
-            raise FileNotFoundError(f"ghost model not found: {p}")
+        try:
+            GhostModel(p, providers=["CPUExecutionProvider"])  # a usable ghost model, or why not
+        except ModelError as exc:
+            raise ValueError(str(exc)) from exc
     t_start = time.perf_counter()
     result: dict = {"mode": "quick" if cfg.quick else "full", "machine": bench_parts.machine_facts(),
                     "providers": providers, "shape": shape.name,
@@ -396,16 +398,25 @@ def run_bench(cfg: BenchConfig) -> dict:
             f"{', '.join(providers['used'])}")
     runs: list[dict] = []
     feeds: dict[tuple[int, int], Feed] = {}
+    errors: dict[str, str] = {}
     for name in providers["used"]:
-        models = {label: timed_model(p, name) for label, p in paths.items()}
-        runs += [{"provider": name, **r}
-                 for r in frame_runs(models, plays, shapes, mode, cfg.seed, cfg.log, feeds)]
+        try:
+            models = {label: timed_model(p, name) for label, p in paths.items()}
+            runs += [{"provider": name, **r}
+                     for r in frame_runs(models, plays, shapes, mode, cfg.seed, cfg.log, feeds)]
+        except Exception as exc:  # a GPU provider failing must not hide the others' figures
+            if name == "cpu":
+                raise
+            errors[f"frames.{name}"] = f"{type(exc).__name__}: {exc}"
+            cfg.log(f"frames on {name} FAILED: {errors[f'frames.{name}']}")
     result["frames"] = runs
     cfg.log("inference alone ...")
     cache = (cfg.out_dir / "trt_cache") if cfg.out_dir else None
     batches = sorted({*mode["batch_sizes"], shape.pairs, WORST_CASE.pairs})
     result["inference"] = bench_parts.inference_sweep(paths, providers["used"], batches,
                                                       mode["min_time_s"], cache, shape.pairs, cfg.log)
+    errors.update(result["inference"].pop("errors"))
+    result["errors"] = errors  # what failed on a provider (the rest was measured)
     cfg.log("throughput ...")
     streams = [b"".join(feeds[(0, i)].sim.packets) for i in range(len(plays))]
     result["throughput"] = bench_parts.throughput(plays, streams, mode["min_time_s"], cfg.seed)

@@ -172,45 +172,61 @@ class BoundBatch:
 def inference_sweep(paths: dict[str, Path], providers: list[str], batch_sizes: list[int],
                     min_time_s: float, cache_dir: Path | None, opt_batch: int, log) -> dict:
     """Per provider, model and batch size: p50 / p99 of the IO-bound call and pairs per second."""
-    rows, sessions = [], []
+    rows, sessions, errors = [], [], {}
     cpu_out: dict[str, list[np.ndarray]] = {}
     for provider in providers:
-        device = "cpu" if provider == "cpu" else "cuda"
-        opened = {}
-        for label, path in paths.items():
-            t0 = time.perf_counter()
-            sess, options = open_session(path, provider, cache_dir, opt_batch, max(batch_sizes))
-            opened[label] = sess
-            sessions.append({"model": label, "provider": provider,
-                             "session_providers": sess.get_providers(), "options": options,
-                             "create_s": time.perf_counter() - t0})
-        log(f"inference {provider}: batches {', '.join(map(str, batch_sizes))}")
-        for batch in batch_sizes:
-            for label, sess in opened.items():  # models interleaved per batch size
-                bound = BoundBatch(sess, batch, device)
-                t0 = time.perf_counter()
-                bound.run()
-                first_ms = (time.perf_counter() - t0) * 1e3
-                t = call_times(bound.run, min_time_s)
-                row = {"model": label, "provider": provider, "batch": batch,
-                       "p50_ms": float(np.median(t)) * 1e3,
-                       "p99_ms": float(np.percentile(t, 99)) * 1e3,
-                       "pairs_per_s": batch / float(np.median(t)), "first_call_ms": first_ms,
-                       "with_copies_p50_ms": None, "calls": int(t.size)}
-                if device != "cpu":
-                    row["with_copies_p50_ms"] = float(np.median(
-                        call_times(bound.run_with_copies, min_time_s / 2))) * 1e3
-                rows.append(row)
-        for label, sess in opened.items():  # agreement with the CPU session, same inputs
-            bound = BoundBatch(sess, min(AGREEMENT_BATCH, max(batch_sizes)), device, seed=1)
-            outs = bound.run_with_copies()
-            entry = next(s for s in sessions if s["model"] == label and s["provider"] == provider)
+        try:
+            rows += _provider_sweep(paths, provider, batch_sizes, min_time_s, cache_dir,
+                                    opt_batch, sessions, cpu_out, log)
+        except Exception as exc:  # a GPU provider failing must not hide the others' figures
             if provider == "cpu":
-                cpu_out[label] = outs
-            elif label in cpu_out:
-                entry["max_abs_diff_vs_cpu"] = max(float(np.max(np.abs(a - b)))
-                                                   for a, b in zip(outs, cpu_out[label]))
-    return {"rows": rows, "sessions": sessions}
+                raise
+            errors[f"inference.{provider}"] = f"{type(exc).__name__}: {exc}"
+            log(f"inference on {provider} FAILED: {errors[f'inference.{provider}']}")
+    return {"rows": rows, "sessions": sessions, "errors": errors}
+
+
+def _provider_sweep(paths, provider, batch_sizes, min_time_s, cache_dir, opt_batch, sessions,
+                    cpu_out, log) -> list[dict]:
+    """One provider's rows of :func:`inference_sweep`; its sessions appended to ``sessions``;
+    CPU outputs kept in / compared with ``cpu_out``."""
+    rows = []
+    device = "cpu" if provider == "cpu" else "cuda"
+    opened = {}
+    for label, path in paths.items():
+        t0 = time.perf_counter()
+        sess, options = open_session(path, provider, cache_dir, opt_batch, max(batch_sizes))
+        opened[label] = sess
+        sessions.append({"model": label, "provider": provider,
+                         "session_providers": sess.get_providers(), "options": options,
+                         "create_s": time.perf_counter() - t0})
+    log(f"inference {provider}: batches {', '.join(map(str, batch_sizes))}")
+    for batch in batch_sizes:
+        for label, sess in opened.items():  # models interleaved per batch size
+            bound = BoundBatch(sess, batch, device)
+            t0 = time.perf_counter()
+            bound.run()
+            first_ms = (time.perf_counter() - t0) * 1e3
+            t = call_times(bound.run, min_time_s)
+            row = {"model": label, "provider": provider, "batch": batch,
+                   "p50_ms": float(np.median(t)) * 1e3,
+                   "p99_ms": float(np.percentile(t, 99)) * 1e3,
+                   "pairs_per_s": batch / float(np.median(t)), "first_call_ms": first_ms,
+                   "with_copies_p50_ms": None, "calls": int(t.size)}
+            if device != "cpu":
+                row["with_copies_p50_ms"] = float(np.median(
+                    call_times(bound.run_with_copies, min_time_s / 2))) * 1e3
+            rows.append(row)
+    for label, sess in opened.items():  # agreement with the CPU session, same inputs
+        bound = BoundBatch(sess, min(AGREEMENT_BATCH, max(batch_sizes)), device, seed=1)
+        outs = bound.run_with_copies()
+        entry = next(s for s in sessions if s["model"] == label and s["provider"] == provider)
+        if provider == "cpu":
+            cpu_out[label] = outs
+        elif label in cpu_out:
+            entry["max_abs_diff_vs_cpu"] = max(float(np.max(np.abs(a - b)))
+                                               for a, b in zip(outs, cpu_out[label]))
+    return rows
 
 
 # ---------------------------------------------------------------------------- throughput

@@ -41,6 +41,7 @@ def render_table(result: dict) -> str:
     if result["providers"]["missing"]:
         lines.append(f"NOT AVAILABLE: {', '.join(result['providers']['missing'])} (measured "
                      f"{', '.join(result['providers']['used'])})")
+    lines += [f"FAILED: {part}: {error}" for part, error in result.get("errors", {}).items()]
     lines.append("")
     for label in result["models"]:
         head = result if label == "model" else result["compare"]
