@@ -16,36 +16,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _harness import REPO, best_rate, load_pass_plays, peak_rss_mb, rss_mb, time_per_call
+from _harness import REPO, load_pass_plays, peak_rss_mb, rss_mb, time_per_call
+
+from ghostedge.sim.bench_parts import noisy_tracks  # the package's (ghostedge bench)
 
 SEASON_POINTS = 300e6
-NOISE_YD = 2.0 / 36.0  # the simulator's default per-axis error, 2 in
-
-
-def noisy_tracks(play, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """time_us [T], x [T, N], y [T, N], o [T, N] of a real play with 2 in gaussian noise."""
-    t = np.arange(play.n_frames, dtype=np.int64) * 100_000 + 1_568_000_000_000_000
-    x = play.xy[..., 0] + rng.normal(0, NOISE_YD, play.xy.shape[:2])
-    y = play.xy[..., 1] + rng.normal(0, NOISE_YD, play.xy.shape[:2])
-    return t, np.ascontiguousarray(x), np.ascontiguousarray(y), np.ascontiguousarray(play.o)
 
 
 def _filter(t, x, y, o):
     from ghostedge import _core
 
     return _core.filter_tracks(t, x, y, o)
-
-
-def filter_points_per_s(tracks, min_time_s: float) -> float:
-    """Player-frames per second of the batch filter over ``tracks`` (a list of plays' arrays)."""
-    points = sum(x.size for _, x, _, _ in tracks)
-
-    def once() -> int:
-        for t, x, y, o in tracks:
-            _filter(t, x, y, o)
-        return points
-
-    return best_rate(once, min_time_s, rounds=3)
 
 
 def season(cfg: dict, plays) -> dict:
@@ -188,13 +169,12 @@ def memory_soak(cfg: dict, data_dir=None) -> dict:
 
 
 def _memory_soak_child(cfg: dict, data_dir=None) -> dict:
-    import bench_pipeline
-
     from ghostedge.live import Engine, EngineConfig, Roster
+    from ghostedge.sim.bench import make_feed
 
     rss_start = rss_mb()
     plays = load_pass_plays(data_dir, 8, samples=data_dir is None).plays
-    replays = [(p, *bench_pipeline.replay_frames(p)) for p in plays]
+    replays = [(p, feed.sim, feed.frames) for p, feed in ((p, make_feed(p, seed=6)) for p in plays)]
     engine = Engine(EngineConfig(model_path=cfg.get("model_path"), require_model=True))
     samples = []
     frames_done = 0
