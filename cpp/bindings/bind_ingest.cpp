@@ -66,21 +66,25 @@ py::dict filter_tracks_py(const CArray<int64_t>& time_us, const CArray<double>& 
         cfg.jerk_psd = jerk_psd;
     }
     cfg.hold_time_s = hold_time_s;
-    const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(T), static_cast<py::ssize_t>(N)};
-    py::array_t<double> ox(shape), oy(shape), os(shape), oa(shape), odir(shape), oo(shape);
-    py::array_t<uint16_t> oflags(shape);
+    // The six float outputs are views of one [6, T, N] block: one allocation per call instead
+    // of six (and one the allocator keeps for the next call of the same size).
+    const auto Ts = static_cast<py::ssize_t>(T), Ns = static_cast<py::ssize_t>(N);
+    py::array_t<double> block(std::vector<py::ssize_t>{6, Ts, Ns});
+    py::array_t<uint16_t> oflags(std::vector<py::ssize_t>{Ts, Ns});
     uint64_t rejected;
     {
         const double* o_ptr = o_obj.is_none() ? nullptr : o.data();
-        double *px = ox.mutable_data(), *py_ = oy.mutable_data(), *ps = os.mutable_data(),
-               *pa = oa.mutable_data(), *pd = odir.mutable_data(), *po = oo.mutable_data();
+        double* p = block.mutable_data();
+        const std::size_t plane = T * N;
         uint16_t* pf = oflags.mutable_data();
         py::gil_scoped_release release;
         rejected = filter_tracks(time_us.data(), T, N, x.data(), y.data(), o_ptr, meas_sigma_yd,
-                                 o_sigma_deg, cfg, px, py_, ps, pa, pd, po, pf);
+                                 o_sigma_deg, cfg, p, p + plane, p + 2 * plane, p + 3 * plane,
+                                 p + 4 * plane, p + 5 * plane, pf);
     }
     py::dict out;
-    out["x"] = ox; out["y"] = oy; out["s"] = os; out["a"] = oa; out["dir"] = odir; out["o"] = oo;
+    const char* names[6] = {"x", "y", "s", "a", "dir", "o"};
+    for (py::ssize_t k = 0; k < 6; ++k) out[names[k]] = block[py::make_tuple(k)];
     out["flags"] = oflags;
     out["rejected"] = rejected;
     return out;
