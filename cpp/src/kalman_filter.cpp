@@ -236,6 +236,26 @@ void rts_gain(const double P_t[3][3], double dt, const double P_next_prior_inv[3
         }
 }
 
+void write_kinematics(double sx[3], double sy[3], double max_speed_yps, double speed,
+                      FilterOutput& out) noexcept {
+    const double below_cap2 = surely_below_cap2(max_speed_yps);
+    if (!(speed >= 0.0)) {
+        speed = sx[1] * sx[1] + sy[1] * sy[1] < below_cap2 ? norm2(sx[1], sy[1])
+                                                          : std::hypot(sx[1], sy[1]);
+    }
+    if (speed > max_speed_yps) {
+        sx[1] *= max_speed_yps / speed;
+        sy[1] *= max_speed_yps / speed;
+        out.flags |= kFlagSpeedCapped;
+        speed = std::hypot(sx[1], sy[1]);
+    }
+    out.x = sx[0];
+    out.y = sy[0];
+    out.s = std::min(speed, max_speed_yps);
+    out.a = norm2(sx[2], sy[2]);
+    out.dir = direction_deg(sx[1], sy[1]);
+}
+
 // ---------------------------------------------------------------- the causal filter
 
 TrackFilter::TrackFilter(const FilterConfig& config)
@@ -479,21 +499,8 @@ FilterOutput TrackFilter::step(int64_t tick_time_us, const Measurement* m) noexc
     if (!smooth) predict_mean(s_, tick_time_us, sx, sy);
     // At the state's own time the output velocity is the state's (v + a * 0): its speed is
     // the one cap_speed just computed, when that did not change the velocity.
-    double speed;
-    if (!smooth && !state_capped && tick_time_us == s_.time_us) speed = state_speed;
-    else if (sx[1] * sx[1] + sy[1] * sy[1] < below_cap2_) speed = norm2(sx[1], sy[1]);
-    else speed = std::hypot(sx[1], sy[1]);
-    if (speed > cfg_.max_speed_yps) {
-        sx[1] *= cfg_.max_speed_yps / speed;
-        sy[1] *= cfg_.max_speed_yps / speed;
-        out.flags |= kFlagSpeedCapped;
-        speed = std::hypot(sx[1], sy[1]);
-    }
-    out.x = sx[0];
-    out.y = sy[0];
-    out.s = std::min(speed, cfg_.max_speed_yps);
-    out.a = norm2(sx[2], sy[2]);
-    out.dir = direction_deg(sx[1], sy[1]);
+    const bool speed_known = !smooth && !state_capped && tick_time_us == s_.time_us;
+    write_kinematics(sx, sy, cfg_.max_speed_yps, speed_known ? state_speed : -1.0, out);
     if (s_.has_o) {
         const double dt = static_cast<double>(tick_time_us - s_.time_us) * 1e-6;
         out.o = wrap_deg_360(s_.o[0] + s_.o[1] * dt);
@@ -508,37 +515,12 @@ uint64_t filter_tracks(const int64_t* time_us, std::size_t n_frames, std::size_t
                        double o_sigma_deg, const FilterConfig& config, double* out_x,
                        double* out_y, double* out_s, double* out_a, double* out_dir,
                        double* out_o, uint16_t* out_flags) {
-    const double var = meas_sigma_yd * meas_sigma_yd;
-    const double o_var = o_sigma_deg * o_sigma_deg;
-    // Frame by frame, all tracks side by side: the [T*N] arrays are then read and written in
-    // memory order (a track at a time strides through every array, N values apart). A frame's
-    // measurements are built before any is filtered: a measurement read back right after its
-    // fields were stored stalls on store-to-load forwarding.
-    std::vector<TrackFilter> filters(n_tracks, TrackFilter(config));
-    std::vector<Measurement> row_meas(n_tracks);
-    std::vector<uint8_t> row_has(n_tracks);
-    for (std::size_t t = 0; t < n_frames; ++t) {
-        const std::size_t row = t * n_tracks;
-        for (std::size_t n = 0; n < n_tracks; ++n) {
-            const std::size_t i = row + n;
-            Measurement& m = row_meas[n];
-            m = Measurement{time_us[t], x[i], y[i], var, false, kNaN, o_var};
-            if (o != nullptr && std::isfinite(o[i])) {
-                m.has_o = true;
-                m.o_deg = o[i];
-            }
-            row_has[n] = std::isfinite(x[i]) && std::isfinite(y[i]);
-        }
-        for (std::size_t n = 0; n < n_tracks; ++n) {
-            const std::size_t i = row + n;
-            const FilterOutput f = filters[n].step(time_us[t], row_has[n] ? &row_meas[n] : nullptr);
+    return for_each_track_step(
+        time_us, n_frames, n_tracks, x, y, o, meas_sigma_yd, o_sigma_deg, config,
+        [&](std::size_t i, std::size_t, const TrackFilter&, const FilterOutput& f) {
             out_x[i] = f.x; out_y[i] = f.y; out_s[i] = f.s; out_a[i] = f.a;
             out_dir[i] = f.dir; out_o[i] = f.o; out_flags[i] = f.flags;
-        }
-    }
-    uint64_t rejected = 0;
-    for (const TrackFilter& f : filters) rejected += f.rejected();
-    return rejected;
+        });
 }
 
 }  // namespace ghostedge

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace ghostedge {
 
@@ -117,6 +118,12 @@ bool invert3(const double A[3][3], double out[3][3]) noexcept;
 void rts_gain(const double P_t[3][3], double dt, const double P_next_prior_inv[3][3],
               double C[3][3]) noexcept;
 
+// Output x, y, s, a, dir of a state (position, velocity, acceleration per axis; NGS
+// conventions), the speed capped at max_speed_yps (velocity scaled, kFlagSpeedCapped set in
+// out.flags). speed: |v| when the caller already knows it, < 0 to compute it.
+void write_kinematics(double sx[3], double sy[3], double max_speed_yps, double speed,
+                      FilterOutput& out) noexcept;
+
 // What the last TrackFilter::step() did with its measurement (for the offline smoother).
 struct StepRecord {
     bool started = false;    // the track was (re-)initialised from the measurement
@@ -186,6 +193,45 @@ uint64_t filter_tracks(const int64_t* time_us, std::size_t n_frames, std::size_t
                        double o_sigma_deg, const FilterConfig& config, double* out_x,
                        double* out_y, double* out_s, double* out_a, double* out_dir,
                        double* out_o, uint16_t* out_flags);
+
+// The loop of filter_tracks (and of the smoother's batch form): one TrackFilter per track,
+// stepped frame by frame over the [T*N] arrays; on_step(i, track, filter, output) after each
+// step, i = frame * n_tracks + track. Returns the number of rejected measurements.
+template <class OnStep>
+uint64_t for_each_track_step(const int64_t* time_us, std::size_t n_frames, std::size_t n_tracks,
+                             const double* x, const double* y, const double* o,
+                             double meas_sigma_yd, double o_sigma_deg, const FilterConfig& config,
+                             OnStep&& on_step) {
+    const double var = meas_sigma_yd * meas_sigma_yd;
+    const double o_var = o_sigma_deg * o_sigma_deg;
+    // Frame by frame, all tracks side by side: the [T*N] arrays are then read and written in
+    // memory order (a track at a time strides through every array, N values apart). A frame's
+    // measurements are built before any is filtered: a measurement read back right after its
+    // fields were stored stalls on store-to-load forwarding.
+    std::vector<TrackFilter> filters(n_tracks, TrackFilter(config));
+    std::vector<Measurement> row_meas(n_tracks);
+    std::vector<uint8_t> row_has(n_tracks);
+    for (std::size_t t = 0; t < n_frames; ++t) {
+        const std::size_t row = t * n_tracks;
+        for (std::size_t n = 0; n < n_tracks; ++n) {
+            const std::size_t i = row + n;
+            Measurement& m = row_meas[n];
+            m = Measurement{time_us[t], x[i], y[i], var, false, 0.0, o_var};
+            if (o != nullptr && std::isfinite(o[i])) {
+                m.has_o = true;
+                m.o_deg = o[i];
+            }
+            row_has[n] = std::isfinite(x[i]) && std::isfinite(y[i]);
+        }
+        for (std::size_t n = 0; n < n_tracks; ++n) {
+            const FilterOutput f = filters[n].step(time_us[t], row_has[n] ? &row_meas[n] : nullptr);
+            on_step(row + n, n, filters[n], f);
+        }
+    }
+    uint64_t rejected = 0;
+    for (const TrackFilter& f : filters) rejected += f.rejected();
+    return rejected;
+}
 
 // Angle helpers in the NGS convention (degrees, 0 = +y, clockwise). Inline: the filter calls
 // them on every step. fmod is exact and returns its argument when |argument| < 360, so the call
