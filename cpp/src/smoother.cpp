@@ -320,15 +320,23 @@ uint64_t smooth_tracks(const int64_t* time_us, std::size_t n_frames, std::size_t
                        const SmootherConfig& smoother, double* out_x, double* out_y,
                        double* out_s, double* out_a, double* out_dir, double* out_o,
                        uint16_t* out_flags) {
-    std::vector<TrackSmoother> smoothers(n_tracks, TrackSmoother(config, smoother));
-    const uint64_t rejected = for_each_track_step(
-        time_us, n_frames, n_tracks, x, y, o, meas_sigma_yd, o_sigma_deg, config,
-        [&](std::size_t i, std::size_t n, const TrackFilter& filter, const FilterOutput& f) {
-            smoothers[n].record(time_us[i / n_tracks], filter, f.flags);
-        });
+    // A track at a time (unlike filter_tracks): one filter and one smoother, their buffers
+    // reused from track to track.
+    const double var = meas_sigma_yd * meas_sigma_yd, o_var = o_sigma_deg * o_sigma_deg;
+    TrackSmoother smoother_pass(config, smoother);
     std::vector<FilterOutput> track(n_frames);
+    uint64_t rejected = 0;
     for (std::size_t n = 0; n < n_tracks; ++n) {
-        smoothers[n].smooth(track.data());
+        TrackFilter filter(config);
+        smoother_pass.clear();
+        for (std::size_t t = 0; t < n_frames; ++t) {
+            Measurement m;
+            const bool has_m = batch_measurement(time_us[t], x, y, o, t * n_tracks + n, var, o_var, m);
+            const FilterOutput f = filter.step(time_us[t], has_m ? &m : nullptr);
+            smoother_pass.record(time_us[t], filter, f.flags);
+        }
+        rejected += filter.rejected();
+        smoother_pass.smooth(track.data());
         for (std::size_t t = 0; t < n_frames; ++t) {
             const std::size_t i = t * n_tracks + n;
             const FilterOutput& f = track[t];

@@ -159,6 +159,40 @@ class IngestPipeline:
     raw_time_us: _npt.NDArray[_np.int64]
     flags: _npt.NDArray[_np.uint16]
 
+# --- offline two-sided smoother (cpp/bindings/bind_smoother.cpp) ---
+def smooth_tracks(
+    time_us: _npt.ArrayLike,
+    x: _npt.ArrayLike,
+    y: _npt.ArrayLike,
+    o: _npt.ArrayLike | None = None,
+    meas_sigma_yd: float = 0.03,
+    o_sigma_deg: float = 5.0,
+    is_ball: bool = False,
+    max_speed_yps: float = 12.5,
+    jerk_psd: float = 25.0,
+    hold_time_s: float = 1.0,
+    smoother_jerk_psd: float | None = None,
+    smoother_orientation_rate_psd: float | None = None,
+) -> dict[str, _npt.NDArray[_np.generic] | int]: ...
+def smooth_capture(
+    registry: TagRegistry,
+    data: _Any,
+    tick_times_us: _npt.ArrayLike | None = None,
+    rate_hz: float = 10.0,
+    read_sigma_yd: float = 2.0 / 36.0,
+    shoulder_half_width_yd: float = 0.25,
+    read_gate_yd: float = 0.6,
+    max_speed_yps: float = 12.5,
+    jerk_psd: float = 25.0,
+    hold_time_s: float = 1.0,
+    read_buffer_capacity: int = 65536,
+    delay_s: float = 0.1,
+    player_smoother_jerk_psd: float = 5.0,
+    ball_smoother_jerk_psd: float = 0.0,
+    smoother_orientation_rate_psd: float = 2000.0,
+    causal: bool = False,
+) -> dict[str, _Any]: ...
+
 # --- model features (cpp/bindings/bind_features.cpp) ---
 FEATURE_HISTORY: int
 FEATURE_NUM_CONTEXT: int

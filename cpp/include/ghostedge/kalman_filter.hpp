@@ -194,6 +194,17 @@ uint64_t filter_tracks(const int64_t* time_us, std::size_t n_frames, std::size_t
                        double* out_y, double* out_s, double* out_a, double* out_dir,
                        double* out_o, uint16_t* out_flags);
 
+// Measurement i of [T*N] batch arrays (NaN o: none); false when x or y is not finite.
+inline bool batch_measurement(int64_t time_us, const double* x, const double* y, const double* o,
+                              std::size_t i, double var, double o_var, Measurement& m) noexcept {
+    m = Measurement{time_us, x[i], y[i], var, false, 0.0, o_var};
+    if (o != nullptr && std::isfinite(o[i])) {
+        m.has_o = true;
+        m.o_deg = o[i];
+    }
+    return std::isfinite(x[i]) && std::isfinite(y[i]);
+}
+
 // The loop of filter_tracks (and of the smoother's batch form): one TrackFilter per track,
 // stepped frame by frame over the [T*N] arrays; on_step(i, track, filter, output) after each
 // step, i = frame * n_tracks + track. Returns the number of rejected measurements.
@@ -213,16 +224,8 @@ uint64_t for_each_track_step(const int64_t* time_us, std::size_t n_frames, std::
     std::vector<uint8_t> row_has(n_tracks);
     for (std::size_t t = 0; t < n_frames; ++t) {
         const std::size_t row = t * n_tracks;
-        for (std::size_t n = 0; n < n_tracks; ++n) {
-            const std::size_t i = row + n;
-            Measurement& m = row_meas[n];
-            m = Measurement{time_us[t], x[i], y[i], var, false, 0.0, o_var};
-            if (o != nullptr && std::isfinite(o[i])) {
-                m.has_o = true;
-                m.o_deg = o[i];
-            }
-            row_has[n] = std::isfinite(x[i]) && std::isfinite(y[i]);
-        }
+        for (std::size_t n = 0; n < n_tracks; ++n)
+            row_has[n] = batch_measurement(time_us[t], x, y, o, row + n, var, o_var, row_meas[n]);
         for (std::size_t n = 0; n < n_tracks; ++n) {
             const FilterOutput f = filters[n].step(time_us[t], row_has[n] ? &row_meas[n] : nullptr);
             on_step(row + n, n, filters[n], f);
