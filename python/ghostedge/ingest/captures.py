@@ -7,8 +7,9 @@ docs/registry-format.md) and the facts a capture cannot carry in ``<name>.play.j
 ``passArrivedFrameId``, ``targetNflId``, ``possessionTeam``, ``defensiveTeam``, ``playDirection``
 (each optional; without the pass frames and target the play is counted as skipped).
 
-One function turns a capture into a :class:`~ghostedge.data.Play`: :func:`capture_play`. It
-filters with the live (causal) pipeline today; the offline two-sided smoother replaces it there.
+One function turns a capture into a :class:`~ghostedge.data.Play`: :func:`capture_play`: decode
+-> fuse -> the offline two-sided smoother (:mod:`ghostedge.ingest.smoothing`), which, unlike the
+live filter, may use every read of the play.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import numpy as np
 
 from ..constants import FRAME_US
 from ..data.play import Play
-from .pipeline import IngestPipeline
 from .registry import Registry
+from .smoothing import smooth_capture
 from .wire import read_capture
 
 CAPTURE_SUFFIX = ".getr"
@@ -54,7 +55,7 @@ def registry_for(capture: Path) -> Registry:
 
 
 def capture_play(capture: str | os.PathLike, registry: Registry, facts: dict | None = None) -> Play:
-    """Decode a capture file and filter it into a play at 10 Hz: frame k at ``firstFrameTimeUs +
+    """Decode a capture file and smooth it (two-sided) into a play at 10 Hz: frame k at ``firstFrameTimeUs +
     k * 100 ms`` (default: the first read's time), every player of ``registry`` (NaN where the
     pipeline has no estimate), the ball, and the play facts of ``facts`` (module doc)."""
     path = Path(capture)
@@ -69,18 +70,10 @@ def capture_play(capture: str | os.PathLike, registry: Registry, facts: dict | N
     if n_frames < 1:
         raise ValueError(f"{path}: firstFrameTimeUs {start} is after the last read")
     ticks = start + FRAME_US * np.arange(n_frames, dtype=np.int64)
-    pipe = IngestPipeline(registry)
-    # Offline every read is there: before the tick at t, all reads blinked by t + delay.
-    bounds = np.searchsorted(times, ticks + int(round(pipe.delay_s * 1e6)), side="right")
-    rows = pipe.n_players + 1  # players, then the ball
-    out = {name: np.empty((n_frames, rows), np.float64) for name in ("x", "y", "o")}
-    done = 0
-    for i, t in enumerate(ticks):
-        pipe.push_reads(reads[done : bounds[i]])
-        done = int(bounds[i])
-        pipe.tick_into(int(t), out, i)
-    xy = np.stack([out["x"][:, :-1], out["y"][:, :-1]], axis=-1)
-    ids = pipe.nfl_ids.astype(np.int64)
+    # Offline every read is there: the two-sided smoother (ingest.smoothing) uses the whole play.
+    out = smooth_capture(reads, registry, ticks)
+    xy = np.stack([out.x[:, :-1], out.y[:, :-1]], axis=-1)
+    ids = out.nfl_ids.astype(np.int64)
     info = [registry.info.get(int(n), {}) for n in ids]
 
     def column(key: str) -> np.ndarray:
@@ -94,8 +87,8 @@ def capture_play(capture: str | os.PathLike, registry: Registry, facts: dict | N
     return Play(
         game_id=game_id, play_id=play_id,
         frame_ids=first_frame + np.arange(n_frames, dtype=np.int64), nfl_ids=ids, xy=xy,
-        o=out["o"][:, :-1], present=np.isfinite(xy).all(axis=-1),
-        ball_xy=np.stack([out["x"][:, -1], out["y"][:, -1]], axis=-1),
+        o=out.o[:, :-1], present=np.isfinite(xy).all(axis=-1),
+        ball_xy=np.stack([out.x[:, -1], out.y[:, -1]], axis=-1),
         club=column("club"), position=column("position"), jersey=column("jersey"),
         name=np.full(ids.size, "", dtype=object), events=np.full(n_frames, "", dtype=object),
         play_direction=str(facts.get("playDirection", "right")),
