@@ -183,7 +183,8 @@ class _Soak:
         clean = packets_by_frame(sim.packets, sim.packet_times_us, times, round(reference.delay_s * 1e6),
                                  keep_late=True)
         faulted = [list(c) for c in clean]
-        episode = self._plan(kind, play, sim, times, faulted, name) if kind else None
+        episode = (self._plan(kind, play, sim, times, faulted, name, round(reference.delay_s * 1e6))
+                   if kind else None)
 
         roster = Roster.from_play(play, registry=sim.registry, frame0_time_us=int(times[0]))
         self._call(engine.set_roster, roster)
@@ -310,9 +311,9 @@ class _Soak:
         return float(np.mean(diffs)) if diffs else None
 
     # -- fault planning --------------------------------------------------------------------
-    def _plan(self, kind, play, sim, times, chunks, name) -> Episode | None:
+    def _plan(self, kind, play, sim, times, chunks, name, delay_us) -> Episode | None:
         """Inject one fault of ``kind`` into ``chunks`` (per-frame packet lists, in place)."""
-        return plan_episode(kind, play, sim, times, chunks, name, self.rng)
+        return plan_episode(kind, play, sim, times, chunks, name, self.rng, delay_us)
 
     def _episode_begin(self, ep: Episode, reference) -> None:
         self.engine.flush(timeout_s=30.0)
