@@ -112,14 +112,24 @@ def classify_datagram(data: bytes) -> str:
     return "unknown"
 
 
+class ProtocolVersionError(ValueError):
+    """A control message of a protocol version this server does not speak (or of none)."""
+
+
 def parse_control(data: bytes) -> dict:
-    """Decode a JSON control datagram; ValueError with the reason when malformed."""
+    """Decode a JSON control datagram; ValueError with the reason when malformed,
+    :class:`ProtocolVersionError` (a ValueError) when its ``v`` is not :data:`PROTOCOL_VERSION`:
+    a message of another version may mean something else, so it is never applied."""
     try:
         msg = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"control message is not JSON: {exc}") from None
     if not isinstance(msg, dict) or msg.get("type") not in ("roster", "event", "end"):
         raise ValueError("control message needs a 'type' of roster, event or end")
+    version = msg.get("v")
+    if type(version) is not int or version != PROTOCOL_VERSION:  # (True is not version 1)
+        raise ProtocolVersionError(f"control message of protocol version {version!r}; this server "
+                                   f"speaks version {PROTOCOL_VERSION}")
     return msg
 
 
