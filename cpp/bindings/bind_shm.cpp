@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include "ghostedge/shm.hpp"
 
@@ -179,11 +180,24 @@ private:
 
 }  // namespace
 
+// std::system_error (shm_open, mmap, ...) -> OSError with its errno (FileNotFoundError, ...).
+template <class F>
+auto os_errors(F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const std::system_error& e) {
+        PyErr_SetObject(PyExc_OSError, py::make_tuple(e.code().value(), e.what()).ptr());
+        throw py::error_already_set();
+    }
+}
+
 void bind_shm(py::module_& m) {
     py::class_<PyShmWriter>(m, "ShmWriter", "Writes frames into a new POSIX shared-memory block "
                                             "(docs/shared-memory.md); unlinks it on close().")
-        .def(py::init<const std::string&, uint32_t, uint32_t, uint32_t>(), py::arg("name"),
-             py::arg("max_defenders"), py::arg("max_receivers"), py::arg("max_horizon"))
+        .def(py::init([](const std::string& name, uint32_t d, uint32_t r, uint32_t h) {
+                 return os_errors([&] { return new PyShmWriter(name, d, r, h); });
+             }),
+             py::arg("name"), py::arg("max_defenders"), py::arg("max_receivers"), py::arg("max_horizon"))
         .def("write", &PyShmWriter::write, py::arg("frame_id"), py::arg("time_us"), py::arg("result_sequence"),
              py::arg("tick_monotonic_ns"), py::arg("flags"), py::arg("phase"), py::arg("target_index"),
              py::arg("target_nfl_id"), py::arg("pass_forward_frame"), py::arg("pass_arrived_frame"),
@@ -196,7 +210,8 @@ void bind_shm(py::module_& m) {
         .def_property_readonly("frames_written", &PyShmWriter::frames_written);
     py::class_<PyShmReader>(m, "ShmReader", "Reads the newest complete frame of a ghostedge "
                                             "shared-memory block (seqlock; never blocks the writer).")
-        .def(py::init<const std::string&>(), py::arg("name"))
+        .def(py::init([](const std::string& name) { return os_errors([&] { return new PyShmReader(name); }); }),
+             py::arg("name"))
         .def("read", &PyShmReader::read, py::arg("max_tries") = 10000)
         .def("close", &PyShmReader::close)
         .def_property_readonly("sequence", &PyShmReader::sequence)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 
 from .. import _core
 from .events import PHASES
@@ -35,6 +36,8 @@ class ShmOutput:
     def __init__(self, name: str, max_defenders: int, max_receivers: int, horizon: int) -> None:
         self._writer = _core.ShmWriter(name, int(max_defenders), int(max_receivers), int(horizon))
         self.name = self._writer.name
+        # Unlinked also when the engine is dropped unclosed, or at interpreter exit.
+        self._finalizer = weakref.finalize(self, self._writer.close)
 
     @property
     def frames_written(self) -> int:
@@ -52,7 +55,7 @@ class ShmOutput:
             res.receiver_xy, res.mean, res.sigma, res.metric)
 
     def close(self) -> None:
-        self._writer.close()
+        self._finalizer()
 
 
 class ShmReader:
