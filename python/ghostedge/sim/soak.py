@@ -444,6 +444,29 @@ class _Soak:
         }
 
 
+def soak_failures(report: dict) -> list[str]:
+    """Why a soak report fails the gate (empty: it passes): every frame answered, no exception
+    into the host, every injected fault counted, every checked episode recovered, and the
+    recovery comparator exact on clean data. ``ghostedge soak`` exits 1 on any, CI fails."""
+    out = []
+    if report["exceptions"]:
+        out.append(f"{report['exceptions']} exception(s) reached the host: {report['exception_messages'][:3]}")
+    if report["frames_answered"] != report["frames"]:
+        out.append(f"{report['frames'] - report['frames_answered']} of {report['frames']} frames unanswered")
+    uncounted = {k: (n, report["faults_counted"].get(k, 0)) for k, n in report["faults_injected"].items()
+                 if report["faults_counted"].get(k, 0) != n}
+    if uncounted:
+        out.append(f"faults injected but not counted (injected, counted): {uncounted}")
+    unrecovered = {k: f"{r['recovered']}/{r['checked']}" for k, r in report["recovery"].items()
+                   if r["recovered"] != r["checked"]}
+    if unrecovered:
+        out.append(f"episodes whose ghosts did not recover within a second: {unrecovered}")
+    control = report.get("recovery_control_max_yd")
+    if control is not None and control > 1e-6:
+        out.append(f"the recovery comparator differs on clean data by {control} yd")
+    return out
+
+
 def run_soak(config: SoakConfig | None = None, model: Any = None) -> dict:
     """Run the soak; returns the report (see the module docstring and docs/reliability.md).
     ``model``: an object with ``predict_frame`` like ``GhostModel`` to use instead of loading
