@@ -99,6 +99,7 @@ def test_c_reader_in_another_process_never_sees_a_torn_frame(c_reader):
         written = w.writer.frames_written
     assert out.returncode == 0, out.stdout + out.stderr
     report = json.loads(out.stdout)
+    print("C reader:", report, "frames written:", written)
     assert report["reads"] == READS and report["torn"] == 0
     # It read while the block was being written: many frames came and went under it.
     assert report["distinct_frames"] >= 100 and written > report["distinct_frames"]
