@@ -152,15 +152,23 @@ def plan_episode(kind: str, play: Play, sim, times, chunks, name: str, rng: np.r
             track_t = np.asarray(times, dtype=np.float64)[tracked_y]
             track_y_mm = play.xy[:n, slot, 1][tracked_y] * fl.MM_PER_YD
             y0_mm = float(np.interp(t_start, track_t, track_y_mm))
-            off_field = [0]  # walked reads beyond the field plus the pipeline's margin, ticked
+            # He stops 5 yd past the margin: his reads stay inside the wire format's coordinate
+            # window (50 yd beyond the lines), so the pipeline, not the decoder, rejects them.
+            stop_mm = (-(FIELD_MARGIN_YD + 5.0) if direction < 0 else FIELD_WIDTH_YD + FIELD_MARGIN_YD + 5.0) * fl.MM_PER_YD
+            off_field = [0]  # walked reads beyond the field plus the margin that a tick reads in time
             last_window_end_us = int(times[-1]) + int(delay_us)
+            window_start_us = [0]  # of the tick that first sees the chunk being rewritten
 
             def walk(r, t, tags=tuple(tags)):
                 mine = np.isin(r["tag_id"], tags) & (t >= t_start)
                 tm = t[mine].astype(np.float64)
                 own = np.interp(tm, track_t, track_y_mm) - y0_mm  # his own motion since t_start
-                r["y_mm"][mine] += np.round(direction * speed_mm_per_us * (tm - t_start) - own).astype(np.int32)
-                ticked = t[mine] <= last_window_end_us
+                path = y0_mm + direction * speed_mm_per_us * (tm - t_start)
+                path = np.maximum(path, stop_mm) if direction < 0 else np.minimum(path, stop_mm)
+                r["y_mm"][mine] += np.round(path - y0_mm - own).astype(np.int32)
+                # A read the pipeline ticks: not after the last tick's window, and not late (at or
+                # before the window start of the tick its packet arrives for: reads_late).
+                ticked = (t[mine] <= last_window_end_us) & (t[mine] > window_start_us[0])
                 x_yd, y_yd = r["x_mm"][mine] / fl.MM_PER_YD, r["y_mm"][mine] / fl.MM_PER_YD
                 off_field[0] += int(np.count_nonzero(ticked & (
                     (x_yd < -FIELD_MARGIN_YD) | (x_yd > FIELD_LENGTH_YD + FIELD_MARGIN_YD)
@@ -168,6 +176,7 @@ def plan_episode(kind: str, play: Play, sim, times, chunks, name: str, rng: np.r
 
             touched = 0
             for f in range(s, n):
+                window_start_us[0] = int(times[f - 1]) + int(delay_us)
                 new = []
                 for p in chunks[f]:
                     q, c = fl.map_records(p, walk)
