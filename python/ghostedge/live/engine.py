@@ -131,11 +131,11 @@ class Engine(EngineWorker):
                 "activate(): the previous inference worker has not stopped (a model call has run "
                 f"longer than worker_join_timeout_s = {self.config.worker_join_timeout_s} s); "
                 "try again once it returns")
-        if self._model is None:
-            self._load_model()
         c = self.config
         cap_d = max(c.max_defenders, len(self._roster.defenders()))
         cap_r = max(c.max_receivers, len(self._roster.receivers()))
+        if self._model is None:
+            self._load_model(cap_d * cap_r)
         if self.capacity != (cap_d, cap_r):
             self._handoff = ResultHandoff(cap_d, cap_r, c.horizon, self.dt_s, c.max_result_readers)
         reserve = getattr(self._model, "reserve", None)
@@ -216,14 +216,15 @@ class Engine(EngineWorker):
 
     # -- setup helpers (not real-time) -------------------------------------------------------
 
-    def _load_model(self) -> None:
+    def _load_model(self, max_pairs: int) -> None:
         if self._injected_model is not None:
             model = self._injected_model
         else:
             try:
                 from ..model.inference import GhostModel
 
-                model = GhostModel(self.config.model_path, providers=self.config.providers)
+                model = GhostModel(self.config.model_path, providers=self.config.providers,
+                                   max_pairs=max_pairs)
             except Exception as exc:  # missing/corrupt model: degraded mode, or raise if asked
                 if self.config.require_model:
                     raise

@@ -8,6 +8,7 @@ active is a swap of one :class:`PlayState` for another (docs/plugin-api.md).
 from __future__ import annotations
 
 import math
+import weakref
 from types import SimpleNamespace
 
 import numpy as np
@@ -21,10 +22,11 @@ HISTORY_FRAMES = 4  # frames kept: the model needs t-2..t, the pass detector one
 
 class Job:
     """Preallocated input snapshot for the worker (copied in the tick, read by the worker). A
-    job belongs to one play: the worker reads the roster's slots through ``job.play``."""
+    job belongs to one play: the worker reads the roster's slots through ``job.play()`` (a weak
+    reference: no cycle between a play and its jobs, so a replaced play is freed at once)."""
 
     def __init__(self, play: PlayState, n: int) -> None:
-        self.play = play
+        self.play = weakref.ref(play)
         self.xy = np.full((3, n, 2), np.nan)
         self.o = np.full((3, n), np.nan)
         self.ball = np.full((3, 2), np.nan)

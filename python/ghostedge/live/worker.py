@@ -48,7 +48,9 @@ class EngineWorker:
 
     def _compute(self, job: Job, stop: threading.Event) -> None:
         t_start = time.perf_counter()
-        play = job.play
+        play = job.play()
+        if play is None:  # its roster was replaced and freed meanwhile: nothing to publish
+            return
         handoff = self._handoff
         res = handoff.begin_write()
         filled = False
