@@ -65,7 +65,8 @@ class GhostResult:
                  "defender_ids", "receiver_ids", "defender_xy", "receiver_xy", "ball_xy",
                  "mean", "sigma", "metric", "target_nfl_id", "target_index", "target_source",
                  "pass_forward_frame", "pass_arrived_frame", "timings_ms", "counters",
-                 "last_error", "sequence", "_tick_monotonic", "_buffers", "_horizon", "_source")
+                 "last_error", "sequence", "_tick_monotonic", "_buffers", "_horizon", "_source",
+                 "_frozen")
 
     def __init__(self, max_d: int, max_r: int, horizon: int, dt_s: float) -> None:
         # mean / sigma / metric are flat so that their [d, r, ...] views are C-contiguous: the
@@ -84,6 +85,17 @@ class GhostResult:
         self._source: GhostResult | None = None
         self._set_sizes(0, 0)
         self._reset_scalars()
+        self._freeze()
+
+    def _freeze(self) -> None:
+        """Read-only views of the arrays as they are now, for the reader views to share: made
+        once per publication by the worker (``_show`` then only points at them)."""
+        views = []
+        for name in ARRAY_FIELDS:
+            view = getattr(self, name).view()
+            view.flags.writeable = False
+            views.append(view)
+        self._frozen = tuple(views)
 
     @classmethod
     def _reader_view(cls, horizon: int, dt_s: float) -> GhostResult:
@@ -94,15 +106,13 @@ class GhostResult:
         return view
 
     def _show(self, src: GhostResult) -> None:
-        """Make this reader view show the published buffer ``src``: read-only views of its
-        arrays and a copy of what the worker wrote. Nothing is done when it shows ``src``'s
+        """Make this reader view show the published buffer ``src``: its read-only array views
+        (``_freeze``) and a copy of what the worker wrote. Nothing is done when it shows ``src``'s
         current publication already (the same buffer and sequence number)."""
         if self._source is src and self.sequence == src.sequence:
             return
         self._source = src
-        for name in ARRAY_FIELDS:
-            arr = getattr(src, name).view()
-            arr.flags.writeable = False
+        for name, arr in zip(ARRAY_FIELDS, src._frozen):
             setattr(self, name, arr)
         for name in _PUBLISHED_SCALARS:
             setattr(self, name, getattr(src, name))
@@ -138,6 +148,7 @@ class GhostResult:
             setattr(out, name, getattr(self, name))
         out.timings_ms = dict(self.timings_ms)
         out.counters = dict(self.counters)
+        out._freeze()
         return out
 
     def header_dict(self) -> dict:

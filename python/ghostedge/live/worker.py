@@ -56,6 +56,7 @@ class EngineWorker:
         filled = False
         try:
             self._fill(res, job, play, t_start)
+            res._freeze()
             filled = True
         finally:  # publish, or give the buffer back (a result left half-written never shows)
             published = handoff.publish(res, play, accept=filled and not stop.is_set())
