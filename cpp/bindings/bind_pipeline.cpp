@@ -135,6 +135,9 @@ void bind_pipeline(py::module_& m) {
             return py::array_t<int64_t>(static_cast<py::ssize_t>(ids.size()), ids.data());
         })
         .def_property_readonly("frame_time_us", [](const PyPipeline& p) { return p.core().frame().time_us; });
+    py::dict defaults;  // configuration the Python side needs to know, from its one source here
+    defaults["field_margin_yd"] = FusionConfig{}.field_margin_yd;
+    m.attr("PIPELINE_DEFAULTS") = defaults;
     // Views of the frame buffers: rows = player slots, then the ball.
     cls.def_property_readonly("x", [](py::object self) { return readonly_view(self.cast<const PyPipeline&>().core().frame().x, self); })
         .def_property_readonly("y", [](py::object self) { return readonly_view(self.cast<const PyPipeline&>().core().frame().y, self); })

@@ -6,7 +6,7 @@ import numpy
 import numpy.dtypes
 import numpy.typing
 import typing
-__all__: list[str] = ['BALL_TAG_ID', 'CONSTANTS', 'DECODE_STAT_COUNTERS', 'FEATURE_HISTORY', 'FEATURE_NAMES', 'FEATURE_NUM_CONTEXT', 'FRAME_FLAGS', 'IngestPipeline', 'MetricAccumulator', 'TagRegistry', 'WIRE_CRC_OFFSET', 'WIRE_HEADER_SIZE', 'WIRE_MAGIC', 'WIRE_MAX_PACKET_SIZE', 'WIRE_MAX_RECORDS', 'WIRE_RECORD_SIZE', 'WIRE_SEQUENCE_WINDOW', 'WIRE_VERSION', 'WireDecoder', 'build_pair_features', 'crc32c', 'crc32c_hardware', 'derived_tag_id', 'encode_packet', 'encode_packets', 'filter_tracks', 'metric_batch', 'metric_ghosts', 'model_outputs_to_field', 'orientation_from_shoulders', 'read_dtype', 'read_header', 'right_shoulder_unit', 'select_model_inputs', 'smooth_capture', 'smooth_tracks']
+__all__: list[str] = ['BALL_TAG_ID', 'CONSTANTS', 'DECODE_STAT_COUNTERS', 'FEATURE_HISTORY', 'FEATURE_NAMES', 'FEATURE_NUM_CONTEXT', 'FRAME_FLAGS', 'IngestPipeline', 'MetricAccumulator', 'PIPELINE_DEFAULTS', 'SHM_LAYOUT', 'ShmReader', 'ShmWriter', 'TagRegistry', 'WIRE_CRC_OFFSET', 'WIRE_HEADER_SIZE', 'WIRE_MAGIC', 'WIRE_MAX_PACKET_SIZE', 'WIRE_MAX_RECORDS', 'WIRE_RECORD_SIZE', 'WIRE_SEQUENCE_WINDOW', 'WIRE_VERSION', 'WireDecoder', 'build_pair_features', 'crc32c', 'crc32c_hardware', 'derived_tag_id', 'encode_packet', 'encode_packets', 'filter_tracks', 'metric_batch', 'metric_ghosts', 'model_outputs_to_field', 'orientation_from_shoulders', 'read_dtype', 'read_header', 'right_shoulder_unit', 'select_model_inputs', 'smooth_capture', 'smooth_tracks']
 class WireDecoder:
     """
     Streaming tag-read packet decoder (one per sender).
@@ -144,6 +144,44 @@ class IngestPipeline:
     @property
     def y(self) -> numpy.ndarray:
         ...
+class ShmWriter:
+    """
+    Writes frames into a new POSIX shared-memory block (docs/shared-memory.md); unlinks it on close().
+    """
+    def __init__(self, name: str, max_defenders: typing.SupportsInt | typing.SupportsIndex, max_receivers: typing.SupportsInt | typing.SupportsIndex, max_horizon: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def close(self) -> None:
+        ...
+    def write(self, frame_id: typing.SupportsInt | typing.SupportsIndex, time_us: typing.SupportsInt | typing.SupportsIndex, result_sequence: typing.SupportsInt | typing.SupportsIndex, tick_monotonic_ns: typing.SupportsInt | typing.SupportsIndex, flags: typing.SupportsInt | typing.SupportsIndex, phase: typing.SupportsInt | typing.SupportsIndex, target_index: typing.SupportsInt | typing.SupportsIndex, target_nfl_id: typing.SupportsInt | typing.SupportsIndex, pass_forward_frame: typing.SupportsInt | typing.SupportsIndex, pass_arrived_frame: typing.SupportsInt | typing.SupportsIndex, dt_s: typing.SupportsFloat | typing.SupportsIndex, ball_x: typing.SupportsFloat | typing.SupportsIndex, ball_y: typing.SupportsFloat | typing.SupportsIndex, defender_ids: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], receiver_ids: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], defender_xy: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], receiver_xy: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], mean: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sigma: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], metric: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> None:
+        ...
+    @property
+    def frames_written(self) -> int:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def size(self) -> int:
+        ...
+class ShmReader:
+    """
+    Reads the newest complete frame of a ghostedge shared-memory block (seqlock; never blocks the writer).
+    """
+    def __init__(self, name: str) -> None:
+        ...
+    def close(self) -> None:
+        ...
+    def read(self, max_tries: typing.SupportsInt | typing.SupportsIndex = 10000) -> typing.Any:
+        ...
+    @property
+    def dims(self) -> tuple:
+        ...
+    @property
+    def sequence(self) -> int:
+        ...
+    @property
+    def size(self) -> int:
+        ...
 def build_pair_features(xy_hist: typing.Any, o_hist: typing.Any, ball_hist: typing.Any, is_offense: typing.Any, context: typing.Any, defenders: typing.Any, receivers: typing.Any, play_left: bool = False, mirror_y: bool = False, out: typing.Any = None) -> tuple:
     """
     Model features for every defender x receiver pair of one frame.
@@ -224,6 +262,8 @@ FEATURE_HISTORY: int = 3
 FEATURE_NAMES: tuple = ('def_vx', 'def_vy', 'def_ax', 'def_ay', 'def_speed', 'def_accel_along', 'def_o_x', 'def_o_y', 'def_o_dot_motion', 'def_y', 'def_y_far', 'def_goal_dist', 'def_x_past_los', 'tgt_rel_x', 'tgt_rel_y', 'tgt_dist', 'tgt_rel_vx', 'tgt_rel_vy', 'tgt_vx', 'tgt_vy', 'tgt_ax', 'tgt_ay', 'tgt_closing_speed', 'tgt_y', 'ball_rel_x', 'ball_rel_y', 'ball_dist', 'ball_vx', 'ball_vy', 'ball_speed', 'ball_to_tgt_x', 'ball_to_tgt_y', 'ball_to_tgt_dist', 'ball_heading_to_tgt', 'nopp_rel_x', 'nopp_rel_y', 'nopp_dist', 'nopp_rel_vx', 'nopp_rel_vy', 'nmate_rel_x', 'nmate_rel_y', 'nmate_dist', 'tgt_dist_minus_help', 'ctx_down', 'ctx_yards_to_go', 'ctx_los_x', 'ctx_quarter', 'ctx_clock_s', 'ctx_score_margin')
 FEATURE_NUM_CONTEXT: int = 6
 FRAME_FLAGS: dict = {'SINGLE_TAG': 1, 'HELD': 2, 'LOST': 4, 'NEVER_SEEN': 8, 'SPEED_CAPPED': 16, 'REJECTED': 32, 'RESET': 64, 'NO_ORIENTATION': 128}
+PIPELINE_DEFAULTS: dict = {'field_margin_yd': 10.0}
+SHM_LAYOUT: dict = {'MAGIC': 1297302855, 'VERSION': 1, 'HEADER_SIZE': 256, 'FLAG_OK': 1}
 WIRE_CRC_OFFSET: int = 24
 WIRE_HEADER_SIZE: int = 32
 WIRE_MAGIC: bytes
