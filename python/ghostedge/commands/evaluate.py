@@ -35,6 +35,10 @@ def run(args) -> int:
     )
 
     report["metric"] = evaluation_metric(ds, model, split=args.split)
+    from ..analysis.counterfactual import counterfactual_report  # docs/metric.md
+    from ..analysis.reference import evaluation_plays
+
+    report["counterfactual"] = counterfactual_report(evaluation_plays(ds, args.split), model)
     if args.plot:
         from ..viz.ghosts import plot_play_ghosts
 
