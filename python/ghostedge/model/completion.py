@@ -5,7 +5,6 @@ Runtime. Features: :data:`FEATURES` (computed by :mod:`ghostedge.analysis.comple
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -29,13 +28,10 @@ class CompletionModelError(RuntimeError):
 
 
 def default_completion_model_path() -> Path:
-    try:
-        res = resources.files("ghostedge").joinpath("models", MODEL_FILENAME)
-        if res.is_file():
-            return Path(str(res))
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):
-        pass
-    return Path(__file__).resolve().parents[3] / "models" / MODEL_FILENAME
+    """Beside the ghost model: the installed package's ``models/``, else the source tree's."""
+    from .inference import default_model_path
+
+    return default_model_path().with_name(MODEL_FILENAME)
 
 
 class CompletionModel:
