@@ -27,7 +27,8 @@ def test_outcome_auc_skips_nan_and_checks_shapes():
     assert out["n"] == 2 and out["auc"] == 1.0
     with pytest.raises(ValueError):
         validation.outcome_auc([1.0, 2.0], [True])
-    assert np.isnan(validation.outcome_auc([1.0, 2.0], [True, True], n_boot=10)["ci95"][0])
+    undefined = validation.outcome_auc([1.0, 2.0], [True, True], n_boot=10)
+    assert undefined["auc"] is None and undefined["ci95"] is None
 
 
 def test_pass_result_labels():

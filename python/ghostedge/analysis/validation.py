@@ -66,16 +66,19 @@ def bootstrap_auc(scores, labels, n_boot: int = 1000, seed: int = 0, level: floa
 def outcome_auc(play_metric, incomplete, n_boot: int = 1000, seed: int = 0) -> dict:
     """How well the metric of the actual trajectories (one value per play, lower = closer
     coverage) tells incomplete and intercepted passes (``incomplete`` True) from completions:
-    the AUC of -metric for incompletions, with its bootstrap 95% interval over plays."""
+    the AUC of -metric for incompletions, with its bootstrap 95% interval over plays (None
+    where undefined)."""
     m = np.asarray(play_metric, dtype=np.float64)
     inc = np.asarray(incomplete, dtype=bool)
     if m.shape != inc.shape:
         raise ValueError(f"{m.size} play values for {inc.size} outcomes")
     ok = np.isfinite(m)
     m, inc = m[ok], inc[ok]
-    return {
-        "auc": auc(-m[inc], -m[~inc]),
-        "ci95": bootstrap_auc(-m, inc, n_boot, seed),
+    value = auc(-m[inc], -m[~inc])
+    ci = bootstrap_auc(-m, inc, n_boot, seed)
+    return {  # None where undefined (one class missing): the report is JSON
+        "auc": value if np.isfinite(value) else None,
+        "ci95": ci if np.isfinite(ci).all() else None,
         "n": int(m.size),
         "n_incomplete": int(inc.sum()),
     }
