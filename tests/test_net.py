@@ -321,3 +321,22 @@ def test_long_horizon_json_is_split_under_the_datagram_limit():
         assert [r["nfl_id"] for p in mine for r in p["receivers"]] == [11, 12, 13, 14, 15, 16]
     first = parts[0]["receivers"][0]
     assert np.allclose(first["mean"], res.mean[0, 0], atol=0.006)
+
+
+def test_event_message_reaches_the_engine_with_its_target():
+    """A host event over the network: the engine takes the event and the host's target (the
+    datagram carries no time: it applies to the newest frame)."""
+    roster, xy, ball = synthetic_play()
+    server = net.GhostServer(("127.0.0.1", 0), ("127.0.0.1", 9), model=ConstantVelocity(), roster=roster)
+    try:
+        for k in range(5):
+            server.engine.push_frame(k * 100_000, xy[k], np.zeros(6), ball[k])
+        assert server._handle_control(net.event_message("pass_forward", target_nfl_id=12)) is False
+        assert server.stats["control_messages"] == 1 and server.stats["bad_control"] == 0
+        server.engine.push_frame(5 * 100_000, xy[5], np.zeros(6), ball[5])
+        server.engine.flush()
+        res = server.engine.latest()
+        assert res.phase == "in_air"
+        assert res.target_source == "host" and res.target_nfl_id == 12
+    finally:
+        server.close()

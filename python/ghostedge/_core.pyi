@@ -6,7 +6,7 @@ import numpy
 import numpy.dtypes
 import numpy.typing
 import typing
-__all__: list[str] = ['BALL_TAG_ID', 'CONSTANTS', 'DECODE_STAT_COUNTERS', 'FEATURE_HISTORY', 'FEATURE_NAMES', 'FEATURE_NUM_CONTEXT', 'FRAME_FLAGS', 'IngestPipeline', 'METRIC_FIELDS', 'MetricAccumulator', 'MetricParams', 'TagRegistry', 'WIRE_CRC_OFFSET', 'WIRE_HEADER_SIZE', 'WIRE_MAGIC', 'WIRE_MAX_PACKET_SIZE', 'WIRE_MAX_RECORDS', 'WIRE_RECORD_SIZE', 'WIRE_SEQUENCE_WINDOW', 'WIRE_VERSION', 'WireDecoder', 'build_pair_features', 'crc32c', 'crc32c_hardware', 'derived_tag_id', 'encode_packet', 'encode_packets', 'filter_tracks', 'metric_batch', 'metric_ghosts', 'model_outputs_to_field', 'orientation_from_shoulders', 'read_dtype', 'read_header', 'right_shoulder_unit', 'select_model_inputs']
+__all__: list[str] = ['BALL_TAG_ID', 'CONSTANTS', 'DECODE_STAT_COUNTERS', 'FEATURE_HISTORY', 'FEATURE_NAMES', 'FEATURE_NUM_CONTEXT', 'FRAME_FLAGS', 'IngestPipeline', 'METRIC_FIELDS', 'MetricAccumulator', 'MetricParams', 'TagRegistry', 'WIRE_CRC_OFFSET', 'WIRE_HEADER_SIZE', 'WIRE_MAGIC', 'WIRE_MAX_PACKET_SIZE', 'WIRE_MAX_RECORDS', 'WIRE_RECORD_SIZE', 'WIRE_SEQUENCE_WINDOW', 'WIRE_VERSION', 'WireDecoder', 'build_pair_features', 'crc32c', 'crc32c_hardware', 'derived_tag_id', 'encode_packet', 'encode_packets', 'filter_tracks', 'metric_batch', 'metric_ghosts', 'model_outputs_to_field', 'orientation_from_shoulders', 'read_dtype', 'read_header', 'right_shoulder_unit', 'select_model_inputs', 'smooth_capture', 'smooth_tracks']
 class WireDecoder:
     """
     Streaming tag-read packet decoder (one per sender).
@@ -272,6 +272,14 @@ def select_model_inputs(features: typing.Any, columns: typing.Any, inputs: typin
     Model input rows from pair features float32 [..., F]: inputs float32 [B, C] =
     features[:, columns]; rows with a non-finite selected value are zeroed and get
     valid uint8 [B] = 0. Writes into the given arrays; returns the number of valid rows.
+    """
+def smooth_capture(registry: TagRegistry, data: typing.Any, tick_times_us: typing.Any = None, rate_hz: typing.SupportsFloat | typing.SupportsIndex = 10.0, read_sigma_yd: typing.SupportsFloat | typing.SupportsIndex = 0.05555555555555555, shoulder_half_width_yd: typing.SupportsFloat | typing.SupportsIndex = 0.25, read_gate_yd: typing.SupportsFloat | typing.SupportsIndex = 0.6, max_speed_yps: typing.SupportsFloat | typing.SupportsIndex = 12.5, jerk_psd: typing.SupportsFloat | typing.SupportsIndex = 25.0, hold_time_s: typing.SupportsFloat | typing.SupportsIndex = 1.0, read_buffer_capacity: typing.SupportsInt | typing.SupportsIndex = 65536, delay_s: typing.SupportsFloat | typing.SupportsIndex = 0.1, player_smoother_jerk_psd: typing.SupportsFloat | typing.SupportsIndex = 5.0, ball_smoother_jerk_psd: typing.SupportsFloat | typing.SupportsIndex = 0.0, smoother_orientation_rate_psd: typing.SupportsFloat | typing.SupportsIndex = 2000.0, causal: bool = False) -> dict:
+    """
+    A whole capture (packet bytes, or a READ_DTYPE array of reads) through decode -> fuse -> causal filter (the live pipeline's code) -> two-sided smoother; returns a dict of [T, n_players + 1] arrays (players, then the ball), time_us, counters and rejected_reads (and the causal filter's own outputs under 'causal' with causal=True).
+    """
+def smooth_tracks(time_us: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], o: typing.Any = None, meas_sigma_yd: typing.SupportsFloat | typing.SupportsIndex = 0.03, o_sigma_deg: typing.SupportsFloat | typing.SupportsIndex = 5.0, is_ball: bool = False, max_speed_yps: typing.SupportsFloat | typing.SupportsIndex = 12.5, jerk_psd: typing.SupportsFloat | typing.SupportsIndex = 25.0, hold_time_s: typing.SupportsFloat | typing.SupportsIndex = 1.0, smoother_jerk_psd: typing.Any = None, smoother_orientation_rate_psd: typing.Any = None) -> dict:
+    """
+    filter_tracks followed by a two-sided (Rauch-Tung-Striebel) pass over every track; same arguments and outputs. smoother_*: process noise of the two-sided pass (None: the smoother's defaults; <= 0: the filter's own).
     """
 BALL_TAG_ID: int = 1
 CONSTANTS: dict = {'DT_S': 0.1, 'FIELD_LENGTH_YD': 120.0, 'FIELD_WIDTH_YD': 53.333333333333336, 'MAX_SPEED_YPS': 12.5, 'TOP_SPEED_YPS': 11.0}

@@ -132,9 +132,12 @@ def roster_message(roster) -> bytes:
     return data
 
 
-def event_message(name: str, time_us: int | None = None) -> bytes:
-    return json.dumps({"type": "event", "v": PROTOCOL_VERSION, "name": name,
-                       "time_us": time_us}).encode()
+def event_message(name: str, target_nfl_id: int | None = None) -> bytes:
+    """A host event for the newest frame (``Engine.signal_event``)."""
+    msg = {"type": "event", "v": PROTOCOL_VERSION, "name": name}
+    if target_nfl_id is not None:
+        msg["target_nfl_id"] = int(target_nfl_id)
+    return json.dumps(msg).encode()
 
 
 def end_message() -> bytes:

@@ -48,8 +48,8 @@ def send_simulated_play(sim, roster, target: tuple[str, int], speed: float = 1.0
                 send(roster_msg, "control")
                 next_roster += int(roster_every_s * 1e6)
             while pending_events and pending_events[0][0] <= t_us:
-                ev_time, ev_name = pending_events.pop(0)
-                send(event_message(ev_name, ev_time), "control")
+                _, ev_name = pending_events.pop(0)
+                send(event_message(ev_name), "control")
             send(packet, "packets")
             if progress is not None:
                 progress.update(1)

@@ -81,8 +81,7 @@ class GhostServer:
             if msg["type"] == "roster":
                 self._apply_roster(Roster.from_dict(msg))
             elif msg["type"] == "event":
-                self.engine.signal_event(str(msg.get("name")), msg.get("time_us"),
-                                         msg.get("target_nfl_id"))
+                self.engine.signal_event(str(msg.get("name")), msg.get("target_nfl_id"))
             else:
                 return True
             self.stats["control_messages"] += 1
