@@ -100,7 +100,8 @@ def test_pursuit_of_a_standing_receiver_is_closing():
     play.xy[:, 5] = [75.0, 40.0]
     options = decisions.rank_receivers(play, PursuitModel())
     wr2 = next(o for o in options if o.nfl_id == 102)
-    assert wr2.coverage_score < 0.0
+    standing = next(o for o in decisions.rank_receivers(play, ConstantVelocityModel()) if o.nfl_id == 102)
+    assert wr2.coverage_score < standing.coverage_score  # closing covers him better than standing
     assert wr2.separation_at_arrival < 3.5  # 15 yd closed at 8 yd/s over 1.5 s leaves 3 yd
 
 
@@ -166,3 +167,41 @@ def test_rank_receivers_with_the_shipped_model(ngs_dataset, tmp_path):
     assert not np.allclose(decision.ghosts[ids[0]], decision.ghosts[ids[1]])
     plot_decision(play, decision.options, decision.ghosts, tmp_path / "d.png")
     assert (tmp_path / "d.png").stat().st_size > 0
+
+
+def test_ranking_by_expected_value_with_the_completion_model():
+    from ghostedge.model.completion import CompletionModel
+
+    play = constructed_play(receiver_gap=True)
+    options = decisions.rank_receivers(play, ConstantVelocityModel(), completion_model=CompletionModel())
+    by_id = {o.nfl_id: o for o in options}
+    for o in options[:2]:
+        assert o.expected_value_yd == pytest.approx(o.completion_probability * o.expected_gain_yd)
+        # air yards (the WR at the arrival, x 66, minus the ball at the throw, x 50) + 1 yd per
+        # yd of ghost separation at the arrival
+        assert o.expected_gain_yd == pytest.approx(
+            66.0 - 50.0 + decisions.YAC_PER_SEPARATION_YD * o.separation_at_arrival)
+    assert options[0].nfl_id == 102 and options[0].expected_value_yd > by_id[101].expected_value_yd
+    assert options[-1].nfl_id == 103 and np.isnan(options[-1].expected_value_yd)
+
+
+def test_decisions_all_json_rows(tmp_path, capsys, monkeypatch):
+    from ghostedge.cli import main
+    from ghostedge.commands import decisions as command
+
+    plays = [constructed_play(receiver_gap=False), constructed_play(receiver_gap=False)]
+    plays[1].play_id = 7
+    plays[1].pass_forward_frame = None  # not a pass: not scored
+    fake = SimpleNamespace(iter_plays=lambda keys=None: iter(plays), play_keys=lambda: [(1, 2), (1, 7)])
+    monkeypatch.setattr("ghostedge.data.load_dataset", lambda path: fake)
+    rc = main(["decisions", "--data", str(tmp_path), "--all", "--json", "--baseline"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n_plays"] == 1 and out["n_plays_skipped"] == 0
+    assert sorted(r["nfl_id"] for r in out["rows"]) == [101, 102, 103]
+    row = out["rows"][0]
+    assert {"gameId", "playId", "nfl_id", "rank", "completion_probability", "expected_value_yd",
+            "separation_at_arrival", "coverage_score", "is_actual_target"} <= set(row)
+    assert [r["rank"] for r in out["rows"]] == [1, 2, 3]
+    with pytest.raises(ValueError, match="--all"):
+        command.run(SimpleNamespace(all=True, game=1, play=2, json=True))

@@ -19,16 +19,25 @@ const char* metric_params_error(const MetricParams& p) {
         return "effort_weight must be finite and >= 0";
     if (!std::isfinite(p.speed_penalty_weight) || p.speed_penalty_weight < 0.0)
         return "speed_penalty_weight must be finite and >= 0";
+    if (!finite_positive(p.reaction_time)) return "reaction_time must be finite and positive";
+    if (!std::isfinite(p.misdirection_weight) || p.misdirection_weight < 0.0)
+        return "misdirection_weight must be finite and >= 0";
+    if (!std::isfinite(p.proximity_weight) || p.proximity_weight < 0.0)
+        return "proximity_weight must be finite and >= 0";
+    if (!finite_positive(p.relevance_range)) return "relevance_range must be finite and positive";
     return "";
 }
 
-MetricAccumulator::MetricAccumulator(const MetricParams& params) noexcept : params_(params) {}
+MetricAccumulator::MetricAccumulator(const MetricParams& params) noexcept
+    : params_(params), decay_(std::exp(-params.dt / params.reaction_time)) {}
 
 void MetricAccumulator::reset() noexcept {
     frames_ = 0;
     valid_ = true;
-    first_sep_ = last_sep_ = 0.0;
-    prev_dx_ = prev_dy_ = 0.0;
+    first_sep_ = prev_sep_ = 0.0;
+    prev_dx_ = prev_dy_ = prev_rx_ = prev_ry_ = 0.0;
+    weight_ = 1.0;
+    weight_sum_ = closing_sum_ = misdir_sum_ = prox_sum_ = 0.0;
     path_ = excess_ = 0.0;
 }
 
@@ -39,33 +48,51 @@ double MetricAccumulator::push(double defender_x, double defender_y, double rece
         valid_ = false;
     }
     if (valid_) {
-        const double sep = std::hypot(defender_x - receiver_x, defender_y - receiver_y);
+        const double rel_x = defender_x - receiver_x, rel_y = defender_y - receiver_y;
+        const double sep = std::hypot(rel_x, rel_y);
         if (frames_ == 0) {
             first_sep_ = sep;
+            prox_sum_ = sep;  // weight 1 at the throw
         } else {
             const double step = std::hypot(defender_x - prev_dx_, defender_y - prev_dy_);
             path_ += step;
             const double over = step - params_.speed_limit * params_.dt;
             if (over > 0.0) excess_ += over;
+            weight_ *= decay_;
+            weight_sum_ += weight_;
+            closing_sum_ += weight_ * (sep - first_sep_) / static_cast<double>(frames_);
+            // The change of the separation vector, split against the line of sight of the
+            // previous frame: (|s| + s.u) / 2 is 0 when it only closes, |s| when it only opens,
+            // |s| / 2 when it only turns. In contact (no line of sight) every motion counts half.
+            const double sx = rel_x - prev_rx_, sy = rel_y - prev_ry_;
+            const double along = prev_sep_ > 0.0 ? (sx * prev_rx_ + sy * prev_ry_) / prev_sep_ : 0.0;
+            misdir_sum_ += weight_ * 0.5 * (std::hypot(sx, sy) + along);
+            prox_sum_ += weight_ * sep;
         }
-        last_sep_ = sep;
         prev_dx_ = defender_x;
         prev_dy_ = defender_y;
+        prev_rx_ = rel_x;
+        prev_ry_ = rel_y;
+        prev_sep_ = sep;
     }
     ++frames_;
     return current().value;
 }
 
 MetricValue MetricAccumulator::current() const noexcept {
-    if (!valid_ || frames_ < 2) return MetricValue{kNaN, kNaN, kNaN, kNaN};
-    const double max_distance =
-        params_.top_speed * params_.dt * static_cast<double>(frames_ - 1);
+    if (!valid_ || frames_ < 2) return MetricValue{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+    const double step_distance = params_.top_speed * params_.dt;  // most a defender runs per frame
+    const double max_distance = step_distance * static_cast<double>(frames_ - 1);
     MetricValue v{};
-    v.closing = (last_sep_ - first_sep_) / max_distance;
+    v.closing = closing_sum_ / (step_distance * weight_sum_);
+    v.misdirection = misdir_sum_ / (step_distance * weight_sum_);
+    v.proximity = prox_sum_ / (max_distance * (1.0 + weight_sum_));
     const double covered = path_ / max_distance;
     v.effort = params_.effort_weight * (1.0 - (covered < 1.0 ? covered : 1.0));
     v.speed_penalty = params_.speed_penalty_weight * excess_ / max_distance;
-    v.value = v.closing + v.effort + v.speed_penalty;
+    v.relevance = std::exp(-first_sep_ / (params_.relevance_range * max_distance));
+    v.value = v.closing + params_.misdirection_weight * v.misdirection +
+              params_.proximity_weight * v.proximity + v.effort + v.speed_penalty;
     return v;
 }
 

@@ -1,4 +1,5 @@
-// Composite metric on constructed trajectories: signs, speed penalty, batch == incremental.
+// Composite metric on hand-computed trajectories: each term, signs, speed penalty, batch ==
+// incremental == live, bit for bit.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -36,22 +37,62 @@ int main() {
     bad.dt = 0.0;
     CHECK(std::strlen(ghostedge::metric_params_error(bad)) > 0);
 
+    {
+        MetricParams q;
+        q.reaction_time = 0.0;
+        CHECK(std::strlen(ghostedge::metric_params_error(q)) > 0);
+        q = MetricParams{};
+        q.relevance_range = -1.0;
+        CHECK(std::strlen(ghostedge::metric_params_error(q)) > 0);
+        q = MetricParams{};
+        q.proximity_weight = -1.0;
+        CHECK(std::strlen(ghostedge::metric_params_error(q)) > 0);
+    }
+
+    // Hand-computed cases. Frame k weighs rho^k, rho = exp(-dt / reaction_time) = exp(-1/3).
+    const double rho = std::exp(-1.0 / 3.0);
+    double wsum = 0.0, wk_sum = 0.0;  // sum rho^k and sum k rho^k over k = 1..10
+    for (int k = 1; k <= 10; ++k) {
+        wsum += std::pow(rho, k);
+        wk_sum += k * std::pow(rho, k);
+    }
     const auto receiver = line(50.0, 20.0, 0.0, 0.0, 11);  // standing receiver
-    {  // running at the receiver at 8 yd/s from 10 yd: closes 8 yd in 1 s
+    {  // running at the receiver at 8 yd/s from 10 yd: closes 0.8 yd per frame
         const auto v = score(line(40.0, 20.0, 8.0, 0.0, 11), receiver);
-        CHECK(v.value < 0.0);
-        CHECK_NEAR(v.closing, -8.0 / 11.0, 1e-12);
+        CHECK(v.value < score(line(40.0, 20.0, 0.0, 0.0, 11), receiver).value);  // better than standing
+        CHECK_NEAR(v.closing, -8.0 / 11.0, 1e-12);  // the same closing speed at every frame
+        CHECK_NEAR(v.misdirection, 0.0, 1e-12);     // all of his relative motion closes
+        // separation 10 - 0.8 k, in units of the top-speed distance of the flight (11 yd)
+        CHECK_NEAR(v.proximity, (10.0 * (1.0 + wsum) - 0.8 * wk_sum) / (11.0 * (1.0 + wsum)), 1e-12);
         CHECK_NEAR(v.effort, 0.25 * (1.0 - 8.0 / 11.0), 1e-12);
         CHECK(v.speed_penalty == 0.0);
+        CHECK_NEAR(v.relevance, std::exp(-10.0 / (0.5 * 11.0)), 1e-12);
+        CHECK_NEAR(v.value, v.closing + v.misdirection + v.proximity + v.effort, 1e-12);
     }
-    {  // running away at 8 yd/s
+    {  // running away at 8 yd/s: the same closing speed, opposite sign, and all of it misdirected
         const auto v = score(line(40.0, 20.0, -8.0, 0.0, 11), receiver);
-        CHECK(v.value > 0.0);
+        CHECK(v.value > score(line(40.0, 20.0, 0.0, 0.0, 11), receiver).value);  // worse than standing
         CHECK_NEAR(v.closing, 8.0 / 11.0, 1e-12);
+        CHECK_NEAR(v.misdirection, 8.0 / 11.0, 1e-12);
+        CHECK_NEAR(v.proximity, (10.0 * (1.0 + wsum) + 0.8 * wk_sum) / (11.0 * (1.0 + wsum)), 1e-12);
     }
-    {  // standing still next to a standing receiver: only the effort charge
+    {  // one step across the line of sight, 5 yd from the receiver: half of it misdirected
+        const auto v = score(line(45.0, 20.0, 0.0, 8.0, 2), line(50.0, 20.0, 0.0, 0.0, 2));
+        const double sep1 = std::hypot(5.0, 0.8);
+        CHECK_NEAR(v.closing, (sep1 - 5.0) / 1.1, 1e-12);
+        CHECK_NEAR(v.misdirection, 0.4 / 1.1, 1e-12);
+        CHECK_NEAR(v.proximity, (5.0 + rho * sep1) / (1.1 * (1.0 + rho)), 1e-12);
+        CHECK_NEAR(v.relevance, std::exp(-5.0 / (0.5 * 1.1)), 1e-12);
+    }
+    {  // standing still 5 yd from a standing receiver: effort charge plus proximity 5 / 11
         const auto v = score(line(45.0, 20.0, 0.0, 0.0, 11), receiver);
-        CHECK_NEAR(v.value, 0.25, 1e-12);
+        CHECK_NEAR(v.closing, 0.0, 1e-12);
+        CHECK_NEAR(v.misdirection, 0.0, 1e-12);
+        CHECK_NEAR(v.value, 0.25 + 5.0 / 11.0, 1e-12);
+    }
+    {  // in contact (no line of sight), then moving 0.5 yd: the step counts half
+        const auto v = score(line(50.0, 20.0, 5.0, 0.0, 2), line(50.0, 20.0, 0.0, 0.0, 2));
+        CHECK_NEAR(v.misdirection, 0.25 / 1.1, 1e-12);
     }
     {  // 20 yd/s at the receiver from 30 yd: penalised, and worse than 12.5 yd/s
         const auto fast = score(line(20.0, 20.0, 20.0, 0.0, 11), receiver);
@@ -107,7 +148,7 @@ int main() {
         CHECK(!acc.valid());
         acc.reset();
         acc.push(40.0, 20.0, 50.0, 20.0);
-        CHECK(acc.push(41.0, 20.0, 50.0, 20.0) < 0.0);
+        CHECK(std::isfinite(acc.push(41.0, 20.0, 50.0, 20.0)));
     }
     {  // the live form equals metric_batch on the paths it builds (start + ghost, receiver
        // extrapolated at constant velocity), bit for bit; a NaN ghost gives NaN

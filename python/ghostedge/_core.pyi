@@ -6,7 +6,7 @@ import numpy
 import numpy.dtypes
 import numpy.typing
 import typing
-__all__: list[str] = ['BALL_TAG_ID', 'CONSTANTS', 'DECODE_STAT_COUNTERS', 'FEATURE_HISTORY', 'FEATURE_NAMES', 'FEATURE_NUM_CONTEXT', 'FRAME_FLAGS', 'IngestPipeline', 'MetricAccumulator', 'PIPELINE_DEFAULTS', 'SHM_LAYOUT', 'ShmReader', 'ShmWriter', 'TagRegistry', 'WIRE_CRC_OFFSET', 'WIRE_HEADER_SIZE', 'WIRE_MAGIC', 'WIRE_MAX_PACKET_SIZE', 'WIRE_MAX_RECORDS', 'WIRE_RECORD_SIZE', 'WIRE_SEQUENCE_WINDOW', 'WIRE_VERSION', 'WireDecoder', 'build_pair_features', 'crc32c', 'crc32c_hardware', 'derived_tag_id', 'encode_packet', 'encode_packets', 'filter_tracks', 'metric_batch', 'metric_ghosts', 'model_outputs_to_field', 'orientation_from_shoulders', 'read_dtype', 'read_header', 'right_shoulder_unit', 'select_model_inputs', 'smooth_capture', 'smooth_tracks']
+__all__: list[str] = ['BALL_TAG_ID', 'CONSTANTS', 'DECODE_STAT_COUNTERS', 'FEATURE_HISTORY', 'FEATURE_NAMES', 'FEATURE_NUM_CONTEXT', 'FRAME_FLAGS', 'IngestPipeline', 'METRIC_FIELDS', 'MetricAccumulator', 'MetricParams', 'PIPELINE_DEFAULTS', 'SHM_LAYOUT', 'ShmReader', 'ShmWriter', 'TagRegistry', 'WIRE_CRC_OFFSET', 'WIRE_HEADER_SIZE', 'WIRE_MAGIC', 'WIRE_MAX_PACKET_SIZE', 'WIRE_MAX_RECORDS', 'WIRE_RECORD_SIZE', 'WIRE_SEQUENCE_WINDOW', 'WIRE_VERSION', 'WireDecoder', 'build_pair_features', 'crc32c', 'crc32c_hardware', 'derived_tag_id', 'encode_packet', 'encode_packets', 'filter_tracks', 'metric_batch', 'metric_ghosts', 'model_outputs_to_field', 'orientation_from_shoulders', 'read_dtype', 'read_header', 'right_shoulder_unit', 'select_model_inputs', 'smooth_capture', 'smooth_tracks']
 class WireDecoder:
     """
     Streaming tag-read packet decoder (one per sender).
@@ -51,15 +51,79 @@ class TagRegistry:
     @property
     def slot_nfl_ids(self) -> numpy.typing.NDArray[numpy.int64]:
         ...
+class MetricParams:
+    """
+    Constants of the composite metric (docs/metric.md); the defaults are the definition.
+    """
+    def __init__(self) -> None:
+        ...
+    def error(self) -> str:
+        """
+        '' when the parameters are usable, else what is wrong.
+        """
+    @property
+    def dt(self) -> float:
+        ...
+    @dt.setter
+    def dt(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def effort_weight(self) -> float:
+        ...
+    @effort_weight.setter
+    def effort_weight(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def misdirection_weight(self) -> float:
+        ...
+    @misdirection_weight.setter
+    def misdirection_weight(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def proximity_weight(self) -> float:
+        ...
+    @proximity_weight.setter
+    def proximity_weight(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def reaction_time(self) -> float:
+        ...
+    @reaction_time.setter
+    def reaction_time(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def relevance_range(self) -> float:
+        ...
+    @relevance_range.setter
+    def relevance_range(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def speed_limit(self) -> float:
+        ...
+    @speed_limit.setter
+    def speed_limit(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def speed_penalty_weight(self) -> float:
+        ...
+    @speed_penalty_weight.setter
+    def speed_penalty_weight(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def top_speed(self) -> float:
+        ...
+    @top_speed.setter
+    def top_speed(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
 class MetricAccumulator:
     """
     Per-frame composite metric for the live path: push() once per frame from the throw on.
     """
-    def __init__(self, dt: typing.SupportsFloat | typing.SupportsIndex = 0.1, top_speed: typing.SupportsFloat | typing.SupportsIndex = 11.0, speed_limit: typing.SupportsFloat | typing.SupportsIndex = 12.5, effort_weight: typing.SupportsFloat | typing.SupportsIndex = 0.25, speed_penalty_weight: typing.SupportsFloat | typing.SupportsIndex = 2.0) -> None:
+    def __init__(self, params: typing.Any = None) -> None:
         ...
     def current(self) -> tuple:
         """
-        (metric, closing, effort, speed_penalty) of the flight so far.
+        The flight so far, in the order of METRIC_FIELDS.
         """
     def push(self, defender_x: typing.SupportsFloat | typing.SupportsIndex, defender_y: typing.SupportsFloat | typing.SupportsIndex, receiver_x: typing.SupportsFloat | typing.SupportsIndex, receiver_y: typing.SupportsFloat | typing.SupportsIndex) -> float:
         """
@@ -213,11 +277,11 @@ def filter_tracks(time_us: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]
     """
     Batch causal filter over [T, N] tracks (NaN = no measurement); returns a dict of arrays.
     """
-def metric_batch(defender: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], receiver: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], lengths: typing.Any = None, dt: typing.SupportsFloat | typing.SupportsIndex = 0.1, top_speed: typing.SupportsFloat | typing.SupportsIndex = 11.0, speed_limit: typing.SupportsFloat | typing.SupportsIndex = 12.5, effort_weight: typing.SupportsFloat | typing.SupportsIndex = 0.25, speed_penalty_weight: typing.SupportsFloat | typing.SupportsIndex = 2.0) -> numpy.typing.NDArray[numpy.float64]:
+def metric_batch(defender: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], receiver: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], lengths: typing.Any = None, params: typing.Any = None) -> numpy.typing.NDArray[numpy.float64]:
     """
-    Composite metric of K trajectories: defender and receiver [K, T, 2] (float64), optional lengths [K] (frames used per row). Returns [K, 4]: metric, closing, effort, speed_penalty (NaN rows where undefined). See docs/metric.md.
+    Composite metric of K trajectories: defender and receiver [K, T, 2] (float64), optional lengths [K] (frames used per row). Returns [K, 7] in the order of METRIC_FIELDS (NaN rows where undefined). See docs/metric.md.
     """
-def metric_ghosts(start_xy: typing.Any, mean: typing.Any, receiver_xy: typing.Any, receiver_vel: typing.Any, step_dt: typing.SupportsFloat | typing.SupportsIndex, out: typing.Any, dt: typing.SupportsFloat | typing.SupportsIndex = 0.1, top_speed: typing.SupportsFloat | typing.SupportsIndex = 11.0, speed_limit: typing.SupportsFloat | typing.SupportsIndex = 12.5, effort_weight: typing.SupportsFloat | typing.SupportsIndex = 0.25, speed_penalty_weight: typing.SupportsFloat | typing.SupportsIndex = 2.0) -> None:
+def metric_ghosts(start_xy: typing.Any, mean: typing.Any, receiver_xy: typing.Any, receiver_vel: typing.Any, step_dt: typing.SupportsFloat | typing.SupportsIndex, out: typing.Any, params: typing.Any = None) -> None:
     """
     Live metric of a frame's ghosts into out [D, R] (float64): ghost (d, r) = start_xy
     [D, 2] then mean [D, R, H, 2]; receiver r's path = receiver_xy[r] + k * step_dt *
@@ -262,6 +326,7 @@ FEATURE_HISTORY: int = 3
 FEATURE_NAMES: tuple = ('def_vx', 'def_vy', 'def_ax', 'def_ay', 'def_speed', 'def_accel_along', 'def_o_x', 'def_o_y', 'def_o_dot_motion', 'def_y', 'def_y_far', 'def_goal_dist', 'def_x_past_los', 'tgt_rel_x', 'tgt_rel_y', 'tgt_dist', 'tgt_rel_vx', 'tgt_rel_vy', 'tgt_vx', 'tgt_vy', 'tgt_ax', 'tgt_ay', 'tgt_closing_speed', 'tgt_y', 'ball_rel_x', 'ball_rel_y', 'ball_dist', 'ball_vx', 'ball_vy', 'ball_speed', 'ball_to_tgt_x', 'ball_to_tgt_y', 'ball_to_tgt_dist', 'ball_heading_to_tgt', 'nopp_rel_x', 'nopp_rel_y', 'nopp_dist', 'nopp_rel_vx', 'nopp_rel_vy', 'nmate_rel_x', 'nmate_rel_y', 'nmate_dist', 'tgt_dist_minus_help', 'ctx_down', 'ctx_yards_to_go', 'ctx_los_x', 'ctx_quarter', 'ctx_clock_s', 'ctx_score_margin')
 FEATURE_NUM_CONTEXT: int = 6
 FRAME_FLAGS: dict = {'SINGLE_TAG': 1, 'HELD': 2, 'LOST': 4, 'NEVER_SEEN': 8, 'SPEED_CAPPED': 16, 'REJECTED': 32, 'RESET': 64, 'NO_ORIENTATION': 128}
+METRIC_FIELDS: tuple = ('value', 'closing', 'misdirection', 'proximity', 'effort', 'speed_penalty', 'relevance')
 PIPELINE_DEFAULTS: dict = {'field_margin_yd': 10.0}
 SHM_LAYOUT: dict = {'MAGIC': 1297302855, 'VERSION': 1, 'HEADER_SIZE': 256, 'FLAG_OK': 1}
 WIRE_CRC_OFFSET: int = 24

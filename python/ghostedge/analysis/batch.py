@@ -63,7 +63,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
          "defensive backs tracked over the whole flight and its input history (metric not null)"),
         ("metric_actual", pa.float64(), "dimensionless",
          "composite metric of the tracked defenders against the target, mean over the scored "
-         "defenders (docs/metric.md; negative = closing)"),
+         "defenders weighted by relevance (docs/metric.md; lower = tighter coverage)"),
         ("metric_predicted", pa.float64(), "dimensionless", "the same for the model's ghosts"),
         ("metric_perturbed", pa.float64(), "dimensionless",
          "the same for the ghosts with the reference perturbation (docs/metric.md)"),
@@ -87,8 +87,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("metric_actual", pa.float64(), "dimensionless",
          "composite metric of his tracked path against the target (null: not scored, a frame missing)"),
         ("metric_predicted", pa.float64(), "dimensionless", "of his ghost"),
-        ("metric_perturbed", pa.float64(), "dimensionless", "of his ghost from the perturbed start"),
-        ("perturbed", pa.bool_(), "", "his start was perturbed (the 25% of the reference table)"),
+        ("metric_perturbed", pa.float64(), "dimensionless",
+         "of his ghost, mean over the play's perturbed ghost sets (docs/metric.md)"),
+        ("relevance", pa.float64(), "0-1", "his weight in the play's means: closeness to the target at the throw (docs/metric.md)"),
         ("actual_distance_at_arrival_yd", pa.float64(), "yd", "tracked position to the target at arrival"),
         ("ghost_distance_at_arrival_yd", pa.float64(), "yd", "ghost to the target at arrival"),
     ),
@@ -147,11 +148,29 @@ def describe(exc: BaseException) -> str:
     return text if len(text) <= MESSAGE_MAX_CHARS else text[: MESSAGE_MAX_CHARS - 3] + "..."
 
 
+_COMPLETION_MODEL: list = []  # per process: [CompletionModel or None], loaded on first use
+
+
+def completion_model():
+    """The shipped completion-probability model (``ghostedge.model.completion``), loaded once per
+    process; None when the installation has none (the columns are then null)."""
+    if not _COMPLETION_MODEL:
+        from ..model.completion import CompletionModel
+
+        try:
+            _COMPLETION_MODEL.append(CompletionModel())
+        except FileNotFoundError:
+            _COMPLETION_MODEL.append(None)
+    return _COMPLETION_MODEL[0]
+
+
 def completion_probabilities(play: Play, decision: Decision) -> dict[int, float] | None:
     """Completion probability of each eligible receiver of ``decision`` ({nflId: p}) had the ball
-    gone to him. None: no completion model exists yet (docs/batch.md); the tables keep the
-    nullable columns so that filling them later changes no schema."""
-    return None
+    gone to him, as the decision computed it with the completion model (docs/completion.md);
+    None when no completion model was used."""
+    probs = {o.nfl_id: float(o.completion_probability) for o in decision.options
+             if np.isfinite(o.completion_probability)}
+    return probs or None
 
 
 def _finite(value) -> float | None:
@@ -168,9 +187,10 @@ def _opt_int(value) -> int | None:
     return None if value is None else int(value)
 
 
-def _mean(values: np.ndarray) -> float | None:
-    ok = np.isfinite(values)
-    return float(values[ok].mean()) if ok.any() else None
+def _mean(values: np.ndarray, weights: np.ndarray) -> float | None:
+    """The play's mean over its scored defenders, weighted by relevance (as the reference table)."""
+    ok = np.isfinite(values) & np.isfinite(weights)
+    return float(np.sum(values[ok] * weights[ok]) / np.sum(weights[ok])) if ok.any() and weights[ok].sum() > 0 else None
 
 
 def skip_reason(play: Play) -> str | None:
@@ -207,7 +227,7 @@ def score_pass_play(play: Play, model, seed: int = 0) -> PlayRows | str:
     if scores is None:
         return "target_track_gap"
     try:
-        decision = analyse_decision(play, model)
+        decision = analyse_decision(play, model, completion_model=completion_model())
     except Exception as exc:
         raise PlayFailure("decisions", exc) from exc
     try:
@@ -234,7 +254,7 @@ def _rows(play: Play, scores: PlayScores, decision: Decision, probability: dict[
             **key, "nfl_id": int(play.nfl_ids[p]), "name": str(play.name[p]),
             "position": str(play.position[p]),
             "metric_actual": _finite(scores.actual[i]), "metric_predicted": _finite(scores.predicted[i]),
-            "metric_perturbed": _finite(scores.perturbed[i]), "perturbed": bool(scores.perturbed_mask[i]),
+            "metric_perturbed": _finite(scores.perturbed[i]), "relevance": _finite(scores.relevance[i]),
             "actual_distance_at_arrival_yd": _finite(actual_at_arrival[i]),
             "ghost_distance_at_arrival_yd": _finite(ghost_by_player.get(p, np.nan)),
         })
@@ -255,8 +275,9 @@ def _rows(play: Play, scores: PlayScores, decision: Decision, probability: dict[
         "pass_forward_frame_id": int(play.pass_forward_frame), "pass_arrived_frame_id": int(play.pass_arrived_frame),
         "flight_s": flight.n_steps * DT_S, "target_nfl_id": target,
         "n_defenders": int(scores.defenders.size), "n_defenders_scored": int(np.isfinite(scores.actual).sum()),
-        "metric_actual": _mean(scores.actual), "metric_predicted": _mean(scores.predicted),
-        "metric_perturbed": _mean(scores.perturbed),
+        "metric_actual": _mean(scores.actual, scores.relevance),
+        "metric_predicted": _mean(scores.predicted, scores.relevance),
+        "metric_perturbed": _mean(scores.perturbed, scores.relevance),
         "ghost_rmse_yd": float(np.sqrt(scores.ghost_sq_error / points)) if scores.ghost_points else None,
         "n_receivers": len(decision.options),
         "target_rank": None if actual is None else actual.rank,

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from .batch import SCHEMAS, PartitionResult
 
-BATCH_FORMAT = 1  # bumped when the tables change meaning: older outputs are then refused
+BATCH_FORMAT = 2  # bumped when the tables change meaning: older outputs are then refused
 JSON_SUFFIXES = (".json", ".json.gz")
 MANIFESTS, SOURCES = "_manifests", "_sources"
 # The canonical tracking columns a play needs for scoring (the loader adds gameId, playId,

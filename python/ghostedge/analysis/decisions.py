@@ -1,19 +1,21 @@
-"""Quarterback-decision scoring: how covered would each eligible receiver have been?
+"""Quarterback-decision scoring by value: what would each eligible receiver have been worth?
 
 For a pass play, the ghost model is asked, for every eligible receiver in turn, where the
-defensive backs would have gone had the ball been thrown to him (rolled out over the flight:
-:mod:`ghostedge.analysis.rollout`). Each
-receiver is then judged by his ghost coverage at the ball's arrival (docs/metric.md,
-"Quarterback decisions"):
+defensive backs would have gone had the ball been thrown to him (rolled out over the flight
+with the ball thrown to him: :mod:`ghostedge.analysis.rollout`). Each receiver then gets
+(docs/completion.md, "Quarterback decisions by value"):
 
-- ``separation_at_arrival``: distance (yd) from the receiver to the nearest ghost defender at
-  the arrival frame (the receiver's *tracked* position: a counterfactual target keeps his
-  actual route, an approximation stated in docs/metric.md);
-- ``coverage_score``: the composite metric of that nearest ghost defender against the
-  receiver over the flight (negative = the defender was closing on him).
+- ``completion_probability``: P(complete) of the throw from the on-field features with the
+  ghosts' separation at the arrival (:mod:`ghostedge.analysis.completion`);
+- ``expected_gain_yd``: air yards (downfield from the throw to the receiver at the arrival) plus
+  an expected run after the catch of ``YAC_PER_SEPARATION_YD`` yards per yard of ghost
+  separation at the arrival - a first-order stand-in, stated as such;
+- ``expected_value_yd`` = completion_probability x expected_gain_yd: the ranking key;
+- beside it, ``separation_at_arrival`` (yd from his tracked position at the arrival to the
+  nearest ghost defender) and ``coverage_score`` (the composite metric of that defender).
 
-Receivers are ranked by separation at arrival, most open first (ties: higher coverage score,
-i.e. less closing, first); receivers whose track misses a frame of the flight come last.
+Without a completion model (``completion_model=None``) the receivers are ranked by separation
+at arrival, most open first. Receivers whose track misses a frame of the flight come last.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ import numpy as np
 
 from ..data.play import Play
 from . import metric
-from .rollout import rollout_paths
+from .completion import receiver_features
+from .rollout import ball_path_to, rollout_paths
 
 DEFAULT_HORIZON = 10  # frames scored when the play has no arrival frame after frame_id (1.0 s)
+YAC_PER_SEPARATION_YD = 1.0  # expected yards after the catch per yard of separation at arrival
 
 
 @dataclass
@@ -37,12 +41,16 @@ class ReceiverOption:
     coverage_score: float  # metric of the nearest ghost defender at arrival (NaN if unknown)
     separation_at_arrival: float  # yd to the nearest ghost defender at arrival (NaN if unknown)
     closest_defender_nfl_id: int | None
-    rank: int  # 1 = most open
+    rank: int  # 1 = best throw
     is_actual_target: bool
+    completion_probability: float = float("nan")
+    expected_gain_yd: float = float("nan")
+    expected_value_yd: float = float("nan")  # completion_probability x expected_gain_yd
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for k in ("coverage_score", "separation_at_arrival"):
+        for k in ("coverage_score", "separation_at_arrival", "completion_probability",
+                  "expected_gain_yd", "expected_value_yd"):
             d[k] = None if not np.isfinite(d[k]) else round(float(d[k]), 4)
         return d
 
@@ -88,7 +96,7 @@ def _window(play: Play, frame_id: int | None) -> tuple[int, int]:
     return t0, t1
 
 
-def analyse_decision(play: Play, model, frame_id: int | None = None) -> Decision:
+def analyse_decision(play: Play, model, frame_id: int | None = None, completion_model=None) -> Decision:
     """Ghosts for every eligible receiver as the target, scored and ranked (see module doc)."""
     t0, t1 = _window(play, frame_id)
     defenders = play.defensive_backs()
@@ -96,11 +104,21 @@ def analyse_decision(play: Play, model, frame_id: int | None = None) -> Decision
     if defenders.size == 0 or receivers.size == 0:
         raise ValueError(f"play {play.game_id}/{play.play_id} has no defensive backs or no eligible receivers")
     horizon = t1 - t0
-    paths = np.stack([rollout_paths(model, play, t0, defenders, int(r), horizon) for r in receivers],
-                     axis=1)  # [D, R, H+1, 2]
+    paths = []
+    for r in receivers:
+        ball = ball_path_to(play, t0, horizon, int(r))
+        paths.append(rollout_paths(model, play, t0, defenders, int(r), horizon,
+                                   ball_path=ball if np.isfinite(ball).all() else None))
+    paths = np.stack(paths, axis=1)  # [D, R, H+1, 2]
     tracks = np.transpose(play.xy[t0 : t1 + 1, receivers], (1, 0, 2))  # [R, H+1, 2]
     scores = metric.score(paths, tracks[None]).value  # [D, R]
     at_arrival = np.linalg.norm(paths[:, :, -1] - tracks[None, :, -1], axis=-1)  # [D, R]
+    p_complete = np.full(receivers.size, np.nan)
+    if completion_model is not None:
+        x = np.array([receiver_features(play, t0, t1, int(r), paths[:, j]) for j, r in enumerate(receivers)])
+        p_complete = completion_model.predict(x)
+    forward = -1.0 if play.play_direction == "left" else 1.0
+    release_x = play.ball_xy[t0, 0] if np.isfinite(play.ball_xy[t0, 0]) else np.nan
 
     unranked = []
     for j, p in enumerate(receivers):
@@ -111,16 +129,22 @@ def analyse_decision(play: Play, model, frame_id: int | None = None) -> Decision
             separation, coverage, closest = float(sep[i]), float(scores[i, j]), int(play.nfl_ids[defenders[i]])
         else:
             separation, coverage, closest = float("nan"), float("nan"), None
+        gain = max(0.0, forward * (tracks[j, -1, 0] - release_x)) + YAC_PER_SEPARATION_YD * separation
+        prob = float(p_complete[j]) if ok.any() else float("nan")
         unranked.append(ReceiverOption(
             nfl_id=int(play.nfl_ids[p]), name=str(play.name[p]), position=str(play.position[p]),
             coverage_score=coverage, separation_at_arrival=separation,
             closest_defender_nfl_id=closest, rank=0,
             is_actual_target=play.target_nfl_id is not None and int(play.nfl_ids[p]) == play.target_nfl_id,
+            completion_probability=prob, expected_gain_yd=float(gain), expected_value_yd=float(prob * gain),
         ))
 
+    by_value = completion_model is not None
+
     def key(o: ReceiverOption):
-        known = np.isfinite(o.separation_at_arrival)
-        return (not known, -o.separation_at_arrival if known else 0.0,
+        primary = o.expected_value_yd if by_value else o.separation_at_arrival
+        known = np.isfinite(primary)
+        return (not known, -primary if known else 0.0,
                 -o.coverage_score if np.isfinite(o.coverage_score) else 0.0)
 
     options = sorted(unranked, key=key)
@@ -130,9 +154,29 @@ def analyse_decision(play: Play, model, frame_id: int | None = None) -> Decision
     return Decision(play, t0, t1, defenders, receivers, options, ghosts)
 
 
-def rank_receivers(play: Play, model, frame_id: int | None = None) -> list[ReceiverOption]:
-    """Eligible receivers of ``play`` ranked by how open the ghosts say they would have been."""
-    return analyse_decision(play, model, frame_id).options
+def rank_receivers(play: Play, model, frame_id: int | None = None, completion_model=None) -> list[ReceiverOption]:
+    """Eligible receivers of ``play`` ranked by expected value (or by ghost separation without a
+    completion model)."""
+    return analyse_decision(play, model, frame_id, completion_model).options
+
+
+def decision_rows(plays, model, completion_model=None) -> tuple[list[dict], int]:
+    """``decisions --all``: one row per pass play and eligible receiver (gameId, playId and the
+    receiver's :meth:`ReceiverOption.to_dict`), and the number of plays that could not be
+    scored (no throw, no defensive backs, too early in the play)."""
+    rows, skipped = [], 0
+    for play in plays:
+        if play.pass_forward_frame is None:
+            continue
+        try:
+            decision = analyse_decision(play, model, None, completion_model)
+        except (ValueError, KeyError):
+            skipped += 1
+            continue
+        for o in decision.options:
+            rows.append({"gameId": play.game_id, "playId": play.play_id, "frameId": decision.frame_id,
+                         "arrivalFrameId": decision.arrival_frame_id, **o.to_dict()})
+    return rows, skipped
 
 
 def decision_summary(decision: Decision) -> dict:

@@ -3,6 +3,7 @@ reference table (docs/metric.md), and one model call for a set of defenders and 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -26,27 +27,59 @@ def model_inputs(play: Play, t: int) -> dict[str, Any]:
     }
 
 
-def perturb_history(xy_hist, o_hist, players, rng: np.random.Generator,
-                    speed_range=PERTURB_SPEED_RANGE, dt: float = DT_S):
-    """Give ``players`` a random starting velocity and orientation, in place.
+@dataclass(frozen=True)
+class Perturbation:
+    """A random start for some defenders: direction and orientation (degrees, NGS: 0 = +y,
+    clockwise) and speed (yd/s), one entry per perturbed player."""
 
-    Direction and orientation uniform in [0, 360) (independent), speed uniform in
-    ``speed_range``; positions at t-2, t-1 rewritten as x(t) - k dt v so that the history is
-    consistent with the new velocity; the position at t is kept.
-    """
+    players: np.ndarray  # [P] player indices
+    direction: np.ndarray  # [P]
+    orientation: np.ndarray  # [P]
+    speed: np.ndarray  # [P]
+
+    def reversed(self) -> Perturbation:
+        """The antithetic draw: direction and orientation turned by 180 degrees, same speed.
+        It has the same distribution as the draw itself, and averaging the two cancels the
+        part of the effect that is odd in the direction (docs/metric.md, "Perturbation")."""
+        return replace(self, direction=(self.direction + 180.0) % 360.0,
+                       orientation=(self.orientation + 180.0) % 360.0)
+
+
+def draw_perturbation(players, rng: np.random.Generator,
+                      speed_range=PERTURB_SPEED_RANGE) -> Perturbation:
+    """Direction and orientation uniform in [0, 360) (independent), speed uniform in
+    ``speed_range``, for each of ``players``."""
     players = np.asarray(players, dtype=np.int64)
     n = players.size
     direction = rng.uniform(0.0, 360.0, n)
     orientation = rng.uniform(0.0, 360.0, n)
     speed = rng.uniform(speed_range[0], speed_range[1], n)
-    rad = np.deg2rad(direction)
-    v = np.stack([speed * np.sin(rad), speed * np.cos(rad)], axis=1)  # NGS: 0 deg = +y, clockwise
+    return Perturbation(players, direction, orientation, speed)
+
+
+def apply_perturbation(xy_hist, o_hist, perturbation: Perturbation, dt: float = DT_S):
+    """Rewrite the input history of the perturbed players in place: positions at t-2, t-1 as
+    x(t) - k dt v, consistent with the new velocity (the position at t is kept), and the new
+    orientation at all three frames. A player whose orientation is unknown at t (formats
+    without orientation: NaN) keeps it unknown: the model must not see an input the real feed
+    never gives."""
+    players = perturbation.players
+    rad = np.deg2rad(perturbation.direction)
+    v = np.stack([perturbation.speed * np.sin(rad), perturbation.speed * np.cos(rad)], axis=1)
     h = xy_hist.shape[0]
+    orientation = np.where(np.isfinite(o_hist[h - 1, players]), perturbation.orientation, np.nan)
     for k in range(h):
         back = h - 1 - k
         xy_hist[k, players] = xy_hist[h - 1, players] - back * dt * v
         o_hist[k, players] = orientation
     return xy_hist, o_hist
+
+
+def perturb_history(xy_hist, o_hist, players, rng: np.random.Generator,
+                    speed_range=PERTURB_SPEED_RANGE, dt: float = DT_S):
+    """Give ``players`` a random starting velocity and orientation, in place
+    (:func:`draw_perturbation` then :func:`apply_perturbation`)."""
+    return apply_perturbation(xy_hist, o_hist, draw_perturbation(players, rng, speed_range), dt)
 
 
 def play_rng(seed: int, play: Play) -> np.random.Generator:

@@ -23,18 +23,38 @@ TOP_SPEED = TOP_SPEED_YPS  # yd/s, fastest measured NFL players
 SPEED_LIMIT = MAX_SPEED_YPS  # yd/s, no human step is faster
 EFFORT_WEIGHT = 0.25
 SPEED_PENALTY_WEIGHT = 2.0
+REACTION_TIME_S = 0.3  # frame k after the throw weighs exp(-k dt / REACTION_TIME_S)
+MISDIRECTION_WEIGHT = 1.0
+PROXIMITY_WEIGHT = 1.0
+RELEVANCE_RANGE = 0.5  # relevance = exp(-sep0 / (RELEVANCE_RANGE * top-speed distance of the flight))
 
-COMPONENTS = ("value", "closing", "effort", "speed_penalty")
+
+def metric_params() -> _core.MetricParams:
+    """The definition's constants (docs/metric.md) as the core's parameter object."""
+    p = _core.MetricParams()
+    p.dt, p.top_speed, p.speed_limit = DT, TOP_SPEED, SPEED_LIMIT
+    p.effort_weight, p.speed_penalty_weight = EFFORT_WEIGHT, SPEED_PENALTY_WEIGHT
+    p.reaction_time, p.misdirection_weight = REACTION_TIME_S, MISDIRECTION_WEIGHT
+    p.proximity_weight, p.relevance_range = PROXIMITY_WEIGHT, RELEVANCE_RANGE
+    return p
+
+
+PARAMS = metric_params()
+COMPONENTS = tuple(_core.METRIC_FIELDS)  # value, closing, misdirection, proximity, effort, speed_penalty, relevance
 
 
 @dataclass
 class MetricScores:
-    """Per-trajectory metric and its components, each with the batch's leading shape."""
+    """Per-trajectory metric, its parts and the defender's relevance, each with the batch's
+    leading shape (see docs/metric.md for what each part is)."""
 
     value: np.ndarray
     closing: np.ndarray
+    misdirection: np.ndarray
+    proximity: np.ndarray
     effort: np.ndarray
     speed_penalty: np.ndarray
+    relevance: np.ndarray
 
 
 def score(defender, receiver, lengths=None) -> MetricScores:
@@ -69,14 +89,10 @@ def score(defender, receiver, lengths=None) -> MetricScores:
         np.ascontiguousarray(d.reshape(k, t, 2)),
         np.ascontiguousarray(r.reshape(k, t, 2)),
         flat_len,
-        dt=DT,
-        top_speed=TOP_SPEED,
-        speed_limit=SPEED_LIMIT,
-        effort_weight=EFFORT_WEIGHT,
-        speed_penalty_weight=SPEED_PENALTY_WEIGHT,
+        PARAMS,
     )
-    out = out.reshape(*lead, 4)
-    return MetricScores(*(out[..., i] for i in range(4)))
+    out = out.reshape(*lead, len(COMPONENTS))
+    return MetricScores(*(out[..., i] for i in range(len(COMPONENTS))))
 
 
 def score_ghosts_into(start_xy, ghost_mean, receiver_xy, receiver_vel, step_dt: float, out) -> None:
@@ -84,8 +100,7 @@ def score_ghosts_into(start_xy, ghost_mean, receiver_xy, receiver_vel, step_dt: 
     [D, 2] followed by ghost_mean[d, r] [D, R, H, 2]; receiver r runs at constant velocity,
     receiver_xy[r] + k * step_dt * receiver_vel[r] for k = 0..H. Equals :func:`score` on those
     paths; one C++ call, no temporaries. Arrays must be float64 and C-contiguous (ValueError)."""
-    _core.metric_ghosts(start_xy, ghost_mean, receiver_xy, receiver_vel, float(step_dt), out,
-                        DT, TOP_SPEED, SPEED_LIMIT, EFFORT_WEIGHT, SPEED_PENALTY_WEIGHT)
+    _core.metric_ghosts(start_xy, ghost_mean, receiver_xy, receiver_vel, float(step_dt), out, PARAMS)
 
 
 def ghost_paths(start_xy, ghost_mean) -> np.ndarray:
@@ -105,35 +120,49 @@ def ghost_paths(start_xy, ghost_mean) -> np.ndarray:
 # --------------------------------------------------------------------------- aggregation
 
 
-def per_play_mean(values_by_play: Iterable[np.ndarray]) -> np.ndarray:
-    """Mean metric of each play over its defenders (NaN entries skipped; NaN if none)."""
+def _pairs(values_by_play, weights_by_play):
+    """Per play: finite values and their weights (1 each when no weights are given)."""
+    for i, v in enumerate(values_by_play):
+        v = np.asarray(v, dtype=np.float64).ravel()
+        w = np.ones_like(v) if weights_by_play is None else np.asarray(weights_by_play[i], dtype=np.float64).ravel()
+        if w.shape != v.shape:
+            raise ValueError(f"play {i}: {w.size} weights for {v.size} values")
+        ok = np.isfinite(v) & np.isfinite(w)
+        yield v[ok], w[ok]
+
+
+def per_play_mean(values_by_play: Iterable[np.ndarray], weights_by_play=None) -> np.ndarray:
+    """Mean metric of each play over its defenders, weighted by ``weights_by_play`` (e.g. each
+    defender's relevance) when given; NaN entries skipped; NaN for a play with none."""
     out = []
-    for v in values_by_play:
-        v = np.asarray(v, dtype=np.float64)
-        ok = np.isfinite(v)
-        out.append(float(v[ok].mean()) if ok.any() else float("nan"))
+    for v, w in _pairs(list(values_by_play), weights_by_play):
+        out.append(float(np.sum(w * v) / np.sum(w)) if w.sum() > 0 else float("nan"))
     return np.asarray(out)
 
 
-def average(values_by_play: Iterable[np.ndarray]) -> float:
-    """Mean over every defender of every play (each defender counts once; NaN skipped)."""
-    flat = [np.asarray(v, dtype=np.float64).ravel() for v in values_by_play]
-    allv = np.concatenate(flat) if flat else np.empty(0)
-    allv = allv[np.isfinite(allv)]
-    return float(allv.mean()) if allv.size else float("nan")
+def _sums(values_by_play, weights_by_play) -> tuple[np.ndarray, np.ndarray]:
+    pairs = list(_pairs(list(values_by_play), weights_by_play))
+    return (np.array([np.sum(w * v) for v, w in pairs], dtype=np.float64),
+            np.array([np.sum(w) for _, w in pairs], dtype=np.float64))
+
+
+def average(values_by_play: Iterable[np.ndarray], weights_by_play=None) -> float:
+    """Mean over every defender of every play, each defender weighted by ``weights_by_play``
+    (1 each by default; NaN skipped)."""
+    num, den = _sums(values_by_play, weights_by_play)
+    return float(num.sum() / den.sum()) if den.sum() > 0 else float("nan")
 
 
 def bootstrap_ci(values_by_play: list[np.ndarray], n_boot: int = 1000, seed: int = 0,
-                 level: float = 0.95) -> list[float]:
+                 level: float = 0.95, weights_by_play=None) -> list[float]:
     """Percentile interval of :func:`average` when whole plays are resampled with replacement."""
-    sums = np.array([np.nansum(v) for v in values_by_play], dtype=np.float64)
-    counts = np.array([np.isfinite(np.asarray(v, float)).sum() for v in values_by_play], dtype=np.float64)
-    if sums.size == 0 or counts.sum() == 0:
+    num, den = _sums(values_by_play, weights_by_play)
+    if num.size == 0 or den.sum() == 0:
         return [float("nan"), float("nan")]
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, sums.size, size=(int(n_boot), sums.size))
+    idx = rng.integers(0, num.size, size=(int(n_boot), num.size))
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
+        means = num[idx].sum(axis=1) / den[idx].sum(axis=1)
     means = means[np.isfinite(means)]
     alpha = (1.0 - level) / 2.0
     lo, hi = np.quantile(means, [alpha, 1.0 - alpha])

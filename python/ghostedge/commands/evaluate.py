@@ -9,6 +9,8 @@ HELP = "evaluate the ghost model against baselines (1.0 s windows and full fligh
 def add_arguments(parser) -> None:
     parser.add_argument("--data", required=True, help="data folder (tracking*.csv[.gz] + plays.csv[.gz])")
     parser.add_argument("--model", default=None, help="ONNX model (default: the shipped one)")
+    parser.add_argument("--completion-model", default=None,
+                        help="completion-probability ONNX model (default: the shipped one)")
     parser.add_argument("--split", default="all", choices=("all", "train", "val", "heldout"),
                         help="which games to evaluate: all of DIR (default), or one part of "
                              "ghostedge's own game split (heldout = the games held out from training)")
@@ -35,6 +37,15 @@ def run(args) -> int:
     )
 
     report["metric"] = evaluation_metric(ds, model, split=args.split)
+    from ..analysis.counterfactual import counterfactual_report  # docs/metric.md
+    from ..analysis.reference import evaluation_plays
+
+    report["counterfactual"] = counterfactual_report(evaluation_plays(ds, args.split), model)
+    from ..analysis.completion import completion_report  # docs/completion.md
+    from ..model.completion import CompletionModel
+
+    report["completion_probability"] = completion_report(evaluation_plays(ds, args.split), model,
+                                                         CompletionModel(args.completion_model))
     if args.plot:
         from ..viz.ghosts import plot_play_ghosts
 

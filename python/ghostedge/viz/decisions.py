@@ -38,23 +38,28 @@ def plot_decision(play: Play, ranking, ghosts: dict[int, np.ndarray], out_png,
         raise ValueError("no ghosts for the actual target or an alternative to plot")
     horizon = next(iter(ghosts.values())).shape[1] - 1
     t1 = min(t0 + horizon, play.n_frames - 1)
-    dbs = play.defensive_backs()
     is_def = play.is_defense()
     here = play.present[t0]
 
-    # Frame the action: every player at the throw and every ghost, plus a margin.
-    pts = [play.xy[t0, here]] + [g.reshape(-1, 2) for g in ghosts.values()]
+    # Frame the action: every player at the throw, every tracked path and ghost shown and the
+    # ball's path, plus a margin - nothing drawn leaves the frame.
+    pts = ([play.xy[t0 : t1 + 1, here].reshape(-1, 2), play.ball_xy[t0 : t1 + 1]]
+           + [g.reshape(-1, 2) for g in ghosts.values()])
     pts = np.concatenate(pts)
     pts = pts[np.isfinite(pts).all(axis=1)]
     x_lo = max(0.0, float(pts[:, 0].min()) - 5.0)
     x_hi = min(FIELD_LENGTH_YD, float(pts[:, 0].max()) + 5.0)
+    # The whole width of the field, and past the sidelines where a path goes out of bounds.
+    y_lo = min(0.0, float(pts[:, 1].min()) - 1.0)
+    y_hi = max(FIELD_WIDTH_YD, float(pts[:, 1].max()) + 1.0)
 
     field_h_in = 5.0  # the field's height on the page; its width follows the shown x range
-    field_w_in = field_h_in * (x_hi - x_lo) / FIELD_WIDTH_YD
-    fig = plt.figure(figsize=(max(field_w_in, 8.0) + 0.4, field_h_in + 1.4), dpi=110)
-    ax = fig.add_axes([0.2 / (max(field_w_in, 8.0) + 0.4), 1.0 / (field_h_in + 1.4),
-                       field_w_in / (max(field_w_in, 8.0) + 0.4), field_h_in / (field_h_in + 1.4)])
-    draw_field(ax, (x_lo, x_hi), (0.0, FIELD_WIDTH_YD))
+    field_w_in = field_h_in * (x_hi - x_lo) / (y_hi - y_lo)
+    fig_w = max(field_w_in, 6.5) + 0.4  # room for the legend under a narrow crop
+    fig = plt.figure(figsize=(fig_w, field_h_in + 1.4), dpi=110)
+    ax = fig.add_axes([(fig_w - field_w_in) / 2 / fig_w, 1.0 / (field_h_in + 1.4),
+                       field_w_in / fig_w, field_h_in / (field_h_in + 1.4)])
+    draw_field(ax, (x_lo, x_hi), (y_lo, y_hi))
     # The legend sits below the field, and the yard numbers give the scale: no axis labels.
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -70,8 +75,8 @@ def plot_decision(play: Play, ranking, ghosts: dict[int, np.ndarray], out_png,
     ax.plot(ball[:, 0], ball[:, 1], ls="--", color="#8b4513", lw=1.8, zorder=3)
     if np.isfinite(ball[-1]).all():
         ax.plot(*ball[-1], marker="o", color="#8b4513", ms=6, zorder=6)
-        ax.annotate("ball at arrival", ball[-1], xytext=(4, -10), textcoords="offset points",
-                    color="#ffe4c4", fontsize=7, zorder=7)
+        ax.annotate("ball at arrival", ball[-1], xytext=(-70 if ball[-1, 0] > (x_lo + x_hi) / 2 else 6, 6),
+                    textcoords="offset points", color="#ffe4c4", fontsize=7, zorder=7)
 
     # Ghosts (mean paths) for the actual target and the best alternative.
     # The alternative is dashed and drawn first so that identical ghosts stay visible.
@@ -89,21 +94,22 @@ def plot_decision(play: Play, ranking, ghosts: dict[int, np.ndarray], out_png,
                 mfc=OFFENCE_COLOR if not is_def[p] else DEFENCE_COLOR, mec="black")
         ax.text(x, y, jersey_text(play.jersey[p]), fontsize=5.5, ha="center", va="center", zorder=7,
                 color="black" if not is_def[p] else "white")
-    for option, color, what in shown:
+    # The two labelled receivers: one label above his spot, the other below, so that they do
+    # not cover each other; the defensive backs are marked by their symbols only.
+    for (option, color, what), dy in zip(shown, (10, -34)):
         p = play.player_index(option.nfl_id)
         if np.isfinite(play.xy[t0, p]).all():
-            sep = option.separation_at_arrival
             text = f"{option.name} ({option.position}) - {what}, rank {option.rank}"
-            if np.isfinite(sep):
-                text += f"\nghost separation at arrival {sep:.1f} yd"
-            ax.annotate(text, play.xy[t0, p], xytext=(8, 8), textcoords="offset points",
-                        fontsize=7.5, color="white", zorder=8,
+            details = []
+            if np.isfinite(option.expected_value_yd):
+                details.append(f"EV {option.expected_value_yd:.1f} yd, P(C) {option.completion_probability:.2f}")
+            if np.isfinite(option.separation_at_arrival):
+                details.append(f"ghost separation {option.separation_at_arrival:.1f} yd")
+            if details:
+                text += "\n" + ", ".join(details)
+            ax.annotate(text, play.xy[t0, p], xytext=(8, dy), textcoords="offset points",
+                        fontsize=7.5, color="white", zorder=8, annotation_clip=False,
                         bbox={"boxstyle": "round", "fc": color, "alpha": 0.85})
-    for d in dbs:
-        if here[d]:
-            ax.annotate(f"{play.position[d]} {play.name[d].split(' ')[-1]}", play.xy[t0, d],
-                        xytext=(-6, -12), textcoords="offset points", fontsize=6.5, color="#dddddd",
-                        zorder=8)
 
     handles = [
         Line2D([], [], color=ACTUAL_COLOR, lw=2, label="ghost DBs if thrown to the actual target"),
@@ -113,8 +119,8 @@ def plot_decision(play: Play, ranking, ghosts: dict[int, np.ndarray], out_png,
         Line2D([], [], marker="^", ls="", mfc=DEFENCE_COLOR, mec="black", label="defence at the throw"),
         Line2D([], [], color="gray", lw=0.7, label="tracked paths, throw to arrival"),
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, fontsize=7,
-              frameon=False)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01),
+              ncol=3 if field_w_in >= 6.0 else 2, fontsize=7, frameon=False)
     ax.set_title(f"{play.game_id}/{play.play_id}: quarterback decision at frame {frame_id} "
                  f"(ghosts to frame {int(play.frame_ids[t1])})", fontsize=9)
     fig.savefig(out_png, bbox_inches="tight")
