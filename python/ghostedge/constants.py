@@ -24,7 +24,8 @@ TOP_SPEED_YPS = 11.0
 # Positions (the Big Data Bowl's position codes).
 DEFENSIVE_BACK_POSITIONS = frozenset({"CB", "SS", "FS", "S", "DB"})
 # Offensive players who can be the target of a pass (the line and the passer are not).
-ELIGIBLE_RECEIVER_POSITIONS = frozenset({"WR", "TE", "RB", "FB", "HB"})
+# 'H-B' is the Sportradar JSON's code for an H-back.
+ELIGIBLE_RECEIVER_POSITIONS = frozenset({"WR", "TE", "RB", "FB", "HB", "H-B"})
 # Positions that never throw a forward pass: the snap leaves the centre at passing speed, and
 # the pass detector must not call that a pass.
 OFFENSIVE_LINE_POSITIONS = frozenset({"C", "G", "T", "OG", "OT", "OL"})

@@ -5,14 +5,20 @@ from __future__ import annotations
 NAME = "inspect"
 HELP = (
     "Show what ghostedge understands of a tracking file or a data folder (any Big Data Bowl "
-    "edition 2019-2026 or the shared NGS format): detected format, counts of games, plays, "
-    "players, frames and rows, frame rate, missing frames and unused columns, per file."
+    "edition 2019-2026, the shared NGS format, or Sportradar NGS play-tracking JSON files): "
+    "detected format, counts of games, plays, players, frames and rows, frame rate, missing "
+    "frames and unused columns, per file; for JSON play files also pass plays, pass results, "
+    "targets by source and the other derived fields."
 )
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("path", help="a tracking CSV(.gz) or a folder with tracking and plays/games/players tables")
+    parser.add_argument("path", help="a tracking CSV(.gz) or a folder with tracking and plays/games/players "
+                                     "tables, or a folder (any nesting) of *.json / *.json.gz play files")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--derived", action="store_true",
+                        help="CSV data: also load it whole and report what the loader derives (play "
+                             "direction, line of scrimmage, pass result, targets by source); always on for JSON")
 
 
 def run(args) -> int:
@@ -20,7 +26,7 @@ def run(args) -> int:
 
     from ..data.inspect import format_report, inspect_path
 
-    report = inspect_path(args.path, progress=True)
+    report = inspect_path(args.path, progress=True, derived=args.derived)
     if args.json:
         print(json.dumps(report))
     else:

@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import derive
 from . import formats as fm
+from . import sportradar as sr
 from .formats import TRACKING_REQUIRED, DataFormatError  # noqa: F401  (re-exported)
 from .play import BALL_NFL_ID, FIELD_LENGTH_YD, FIELD_WIDTH_YD, Play
 
@@ -24,6 +26,10 @@ PLAY_CONTEXT_COLUMNS = (
     "quarter", "down", "yardsToGo", "absoluteYardlineNumber", "gameClock",
     "preSnapHomeScore", "preSnapVisitorScore", "homeTeamAbbr", "visitorTeamAbbr",
     "ballLandX", "ballLandY",
+    # What the plays table says or the loader derived (derive.py, targets.py), where it has it.
+    "playType", "playDescription", "passResult", "targetSource", "playDirectionSource",
+    "isNoPlay", "isPenalty", "yardlineSide", "yardlineNumber", "season", "week",
+    "gameSourceId", "playSourceId",
 )
 PASS_FORWARD_EVENTS = ("pass_forward", "pass_shovel")
 MAX_PLAY_FRAMES = 36_000  # one hour at 10 Hz; real plays last well under a minute
@@ -58,6 +64,10 @@ class Dataset:
     games: pd.DataFrame | None = None
     players: pd.DataFrame | None = None
     _missing: dict | None = field(default=None, repr=False)
+    # Files of a folder that could not be read, each {"path", "reason"} (never silently skipped).
+    rejected_files: list = field(default_factory=list)
+    # What the loader derived and how (derive.complete_plays, the format's reader): counts.
+    derived: dict = field(default_factory=dict)
 
     def missing_frames(self) -> dict:
         """Frames missing inside tracks (counted and flagged, not an error); see missing_frame_summary."""
@@ -147,10 +157,10 @@ def build_play(rows: pd.DataFrame, play_row: dict) -> Play:
     def text(column: str) -> np.ndarray:
         if column not in info:
             return np.full(N, "", dtype=object)
-        return info[column].fillna("").astype(str).to_numpy(dtype=object)
+        return info[column].astype(object).fillna("").astype(str).to_numpy(dtype=object)
 
     direction = str(rows["playDirection"].iloc[0]) if "playDirection" in rows else "right"
-    context = {k: play_row.get(k) for k in PLAY_CONTEXT_COLUMNS if k in play_row}
+    context = {k: _plain(play_row.get(k)) for k in PLAY_CONTEXT_COLUMNS if k in play_row}
     if "gameClock" in context:
         context["gameClockSeconds"] = _clock_seconds(context["gameClock"])
     return Play(
@@ -176,7 +186,17 @@ def build_play(rows: pd.DataFrame, play_row: dict) -> Play:
         context=context,
         provider_s=s,
         provider_dir=dirn,
+        player_source_ids=text("playerSourceId") if "playerSourceId" in info else None,
     )
+
+
+def _plain(value):
+    """A play-table value as a plain Python scalar (numpy / pandas scalars and NA to float / None)."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,18 +349,8 @@ def _sides_to_clubs(tracking: pd.DataFrame, plays: pd.DataFrame) -> tuple[pd.Dat
     return tracking, plays
 
 
-def load_dataset(path: str | os.PathLike, columns=None) -> Dataset:
-    """Load a data folder or a single tracking file of any supported format.
-
-    A folder: every CSV(.gz) in it (and in its immediate subfolders) is classified by its columns:
-    tracking files (all editions; 2026 input and output files are joined, output frames following
-    the input ones), plays / games / players tables. ``columns``: canonical tracking columns to
-    read (None: all that the files have).
-    """
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"no such file or directory: {p}")
-    files = [p] if p.is_file() else list_table_files(p)
+def _load_csv_tables(p: Path, files: list[Path], columns) -> tuple:
+    """(tracking, plays, games, players, formats) of the CSV(.gz) tables of a folder or one file."""
     infos = []
     for f in files:
         infos.append((f, fm.classify_columns(fm.read_header(f), str(f))))
@@ -392,8 +402,76 @@ def load_dataset(path: str | os.PathLike, columns=None) -> Dataset:
         tracking = _fill_from_players(tracking, players)
     if in_2026 and plays is not None:
         tracking, plays = _sides_to_clubs(tracking, plays)
+    return tracking, plays, games, players, formats
+
+
+def _load_json_tables(p: Path, files: list[Path], strict: bool, progress: bool) -> tuple:
+    """(tracking or None, plays, games, players, rejected files, reader counts) of Sportradar play files."""
+    try:
+        tables = sr.load_play_files(files, strict=strict, progress=progress)
+    except sr.NoPlayFiles as exc:
+        return None, None, None, None, exc.rejected_files, {}
+    plays = _merge_plays([tables.plays, pass_frames_from_events(tables.tracking)])
+    return tables.tracking, plays, tables.games, tables.players, tables.rejected_files, tables.stats
+
+
+def load_dataset(path: str | os.PathLike, columns=None, progress: bool = False) -> Dataset:
+    """Load a data folder or a single tracking file of any supported format.
+
+    A folder: every CSV(.gz) in it (and in its immediate subfolders) is classified by its columns:
+    tracking files (all editions; 2026 input and output files are joined, output frames following
+    the input ones), plays / games / players tables. Every ``*.json`` / ``*.json.gz`` under it, at
+    any depth (a folder per game, several games under one root), is read as a Sportradar NGS play
+    file; files that are not are listed in ``Dataset.rejected_files`` with the reason. Fields a
+    format lacks are then derived (derive.py: direction, line of scrimmage, defending club, pass
+    result, target) and counted in ``Dataset.derived``. ``columns``: canonical tracking columns to
+    read from CSV files (None: all that the files have; JSON files are always read whole).
+    """
+    p = Path(path)
+    json_files, csv_files = find_tracking_files(p)
+    return load_files(p, json_files, csv_files, columns, progress)
+
+
+def find_tracking_files(p: Path) -> tuple[list[Path], list[Path]]:
+    """(JSON play files, CSV tables) of a file or folder; a single file is sorted by its content."""
+    if not p.exists():
+        raise FileNotFoundError(f"no such file or directory: {p}")
+    if p.is_file():
+        json_files, csv_files = ([p], []) if sr.looks_like_json(p) else ([], [p])
+    else:
+        json_files, csv_files = sr.list_play_files(p), list_table_files(p)
+    if not json_files and not csv_files:
+        raise DataFormatError(f"{p}: no tracking files (.csv, .csv.gz, .json, .json.gz)")
+    return json_files, csv_files
+
+
+def load_files(p: Path, json_files: list[Path], csv_files: list[Path], columns=None,
+               progress: bool = False) -> Dataset:
+    """:func:`load_dataset` on given files (``p``: the path they were found under, for messages)."""
+    parts = []  # (tracking, plays, games, players) per kind of input
+    formats, rejected, derived = [], [], {}
+    if csv_files:
+        *tables, fmts = _load_csv_tables(p, csv_files, columns)
+        parts.append(tables)
+        formats += fmts
+    if json_files:
+        *tables, rejected, stats = _load_json_tables(p, json_files, p.is_file(), progress)
+        if tables[0] is not None:
+            parts.append(tables)
+            formats.append(sr.FORMAT_NAME)
+            derived["reader"] = stats
+        elif not csv_files:
+            first = f"; first: {rejected[0]['reason']}" if rejected else ""
+            raise DataFormatError(f"{p}: none of {len(json_files)} JSON files is Sportradar play tracking{first}")
+
+    def joined(k: int):
+        tables = [t[k] for t in parts if t[k] is not None]
+        return None if not tables else tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+
+    tracking, plays, report = derive.complete_plays(joined(0), joined(1))
+    derived.update(report)
     return Dataset(tracking=tracking, plays=plays, source=str(p), format="+".join(dict.fromkeys(formats)),
-                   games=games, players=players)
+                   games=joined(2), players=joined(3), rejected_files=rejected, derived=derived)
 
 
 # ---------------------------------------------------------------------------------------------

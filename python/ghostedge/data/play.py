@@ -38,7 +38,7 @@ class Play:
     frame_ids: np.ndarray  # [T] int64, consecutive
     nfl_ids: np.ndarray  # [N] int64
     xy: np.ndarray  # [T, N, 2] float64, NaN where missing
-    o: np.ndarray  # [T, N] orientation, degrees (NaN where missing)
+    o: np.ndarray  # [T, N] orientation, degrees; NaN where missing and everywhere for formats without it
     present: np.ndarray  # [T, N] bool
     ball_xy: np.ndarray  # [T, 2] float64, NaN where missing
     club: np.ndarray  # [N] str
@@ -57,6 +57,9 @@ class Play:
     # frames, so live features must never read them.
     provider_s: np.ndarray | None = None  # [T, N]
     provider_dir: np.ndarray | None = None  # [T, N]
+    # The provider's own player ids where they are not integers (Sportradar UUIDs): [N] str,
+    # '' where the provider gave none; None for formats whose nflId is the provider's id.
+    player_source_ids: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
