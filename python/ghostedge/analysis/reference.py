@@ -128,5 +128,5 @@ def evaluation_metric(dataset, model, split: str = "all", seed: int = 0, n_boot:
     plays of ``dataset`` in ``split`` ('all' or a ``ghostedge.model.windows`` split name)."""
     keys = dataset.play_keys()
     if split != "all":
-        keys = [k for k in keys if game_split(k[0]) == split]
+        keys = [k for k in keys if game_split(k[0], getattr(model, "split_games", None)) == split]
     return reference_table(dataset.iter_plays(keys), model, seed=seed, n_boot=n_boot, progress=progress)
