@@ -91,6 +91,28 @@ def calibrate_temperature(mean: np.ndarray, sigma: np.ndarray, future: np.ndarra
     return temps
 
 
+# Training rows given only t-2..t (the history features as the builder fills them when the
+# older frames are missing): the live engine feeds t-2..t, tags drop out, a feed starts; fed
+# only t-2..t, a model trained without this was worse than damped acceleration (MODEL_CARD.md).
+HISTORY_DROPOUT = 0.3
+
+
+def drop_history(x: np.ndarray, rows: np.ndarray) -> None:
+    """In place: rows ``rows`` of model inputs ``x`` (MODEL_FEATURES columns) as if only frames
+    t-2..t were known: every older step repeats the step t-2 -> t-1 (v - a dt for the defender,
+    tgt_v*_m1 for the target), as cpp/src/features.cpp fills them."""
+    from ..frames import DT_S
+
+    col = {n: i for i, n in enumerate(MODEL_FEATURES)}
+    for axis in ("x", "y"):
+        step1 = x[rows, col[f"def_v{axis}"]] - x[rows, col[f"def_a{axis}"]] * DT_S
+        for n in HISTORY_FEATURES:
+            if n.startswith(f"def_v{axis}_m"):
+                x[rows, col[n]] = step1
+            elif n.startswith(f"tgt_v{axis}_m") and n != f"tgt_v{axis}_m1":
+                x[rows, col[n]] = x[rows, col[f"tgt_v{axis}_m1"]]
+
+
 def fit(train: Samples, val: Samples, seed: int = 0, epochs: int = DEFAULTS["epochs"], progress: bool = True, **kw):
     """Train the ensemble; returns (net, history) with the best-validation-ADE weights."""
     import torch
@@ -105,6 +127,7 @@ def fit(train: Samples, val: Samples, seed: int = 0, epochs: int = DEFAULTS["epo
     x = train.features[:, cols].astype(np.float32)
     keep = np.isfinite(x).all(1)
     x, y, m = x[keep], np.nan_to_num(train.future[keep]), train.mask[keep]
+    drop_history(x, np.random.default_rng(seed + 1).random(len(x)) < HISTORY_DROPOUT)
     xv = val.features[:, cols].astype(np.float32)
     mean, std = x.mean(0), x.std(0) + 1e-3
     kin = [MODEL_FEATURES.index(k) for k in KINEMATIC_FEATURES]
