@@ -1,19 +1,18 @@
-"""Shared plumbing for the benchmarks in bench/: timing statistics, memory, machine facts,
-the plays the benchmarks replay. Benchmarks are scripts, never tests: nothing here asserts on
+"""Shared plumbing for the benchmarks in bench/: timing statistics and machine facts (the
+package's), memory, the plays the benchmarks replay. Benchmarks are scripts, never tests: nothing here asserts on
 time."""
 
 from __future__ import annotations
 
 import os
-import platform
 import resource
 import subprocess
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+# The timing tools and the machine's facts are the package's (ghostedge.sim.bench_parts, which
+# `ghostedge bench` uses): one implementation for both.
+from ghostedge.sim.bench import best_rate, latency_stats, time_per_call  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO / "bench"
@@ -25,52 +24,6 @@ def default_data_dir() -> Path | None:
     from ghostedge.data import find_ngs_data
 
     return find_ngs_data(REPO.parent / "shared" / "data" / "ngs_highlights")
-
-
-# ---------------------------------------------------------------------------- statistics
-
-
-def latency_stats(samples_s) -> dict:
-    """p50 / p99 / max / mean in milliseconds of per-call durations given in seconds."""
-    a = np.asarray(samples_s, dtype=np.float64) * 1e3
-    if a.size == 0:
-        return {"n": 0, "p50_ms": float("nan"), "p99_ms": float("nan"), "max_ms": float("nan"),
-                "mean_ms": float("nan")}
-    return {
-        "n": int(a.size),
-        "p50_ms": float(np.percentile(a, 50)),
-        "p99_ms": float(np.percentile(a, 99)),
-        "max_ms": float(a.max()),
-        "mean_ms": float(a.mean()),
-    }
-
-
-def best_rate(fn: Callable[[], int], min_time_s: float, rounds: int = 5) -> float:
-    """Items per second of ``fn`` (which returns how many items it processed): the best round
-    of ``rounds``, each round repeating ``fn`` for at least ``min_time_s / rounds``. Best-of
-    rather than mean because the machine is shared and interference only ever slows a round."""
-    best = 0.0
-    per_round = max(min_time_s / rounds, 1e-3)
-    for _ in range(rounds):
-        items, t0 = 0, time.perf_counter()
-        while True:
-            items += fn()
-            dt = time.perf_counter() - t0
-            if dt >= per_round:
-                break
-        best = max(best, items / dt)
-    return best
-
-
-def time_per_call(fn: Callable[[], object], min_time_s: float, min_calls: int = 3) -> float:
-    """Median seconds per call of ``fn`` over at least ``min_time_s`` and ``min_calls`` calls."""
-    samples = []
-    t_end = time.perf_counter() + min_time_s
-    while len(samples) < min_calls or time.perf_counter() < t_end:
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return float(np.median(samples))
 
 
 # ---------------------------------------------------------------------------- memory
@@ -97,25 +50,19 @@ def peak_rss_mb() -> float:
 
 
 def machine_info() -> dict:
-    info = {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu": _cpu_model(),
-        "cores": os.cpu_count(),
-        "load_avg_1m": os.getloadavg()[0],
-    }
-    for mod in ("numpy", "pandas", "onnxruntime", "torch"):
+    """The package's machine facts, plus what the comparisons here also depend on (pandas,
+    torch), where the package under test lives and the checkout's commit."""
+    from ghostedge.sim.bench_parts import machine_facts
+
+    info = machine_facts()
+    for mod in ("pandas", "torch"):
         try:
             info[mod] = __import__(mod).__version__
         except ImportError:
             info[mod] = None
-    try:
-        import ghostedge
+    import ghostedge
 
-        info["ghostedge"] = ghostedge.__version__
-        info["ghostedge_path"] = str(Path(ghostedge.__file__).parent)
-    except ImportError:
-        info["ghostedge"] = None
+    info["ghostedge_path"] = str(Path(ghostedge.__file__).parent)
     try:
         info["git_commit"] = subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
@@ -127,17 +74,6 @@ def machine_info() -> dict:
     except (OSError, subprocess.CalledProcessError):
         info["git_commit"] = None
     return info
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 # ---------------------------------------------------------------------------- plays

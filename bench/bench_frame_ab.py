@@ -6,9 +6,11 @@ in fresh processes so that the shared machine's load falls on both alike.
     nice python bench/bench_frame_ab.py /tmp/before python --rounds 4
 
 Each round runs one process per package: the ``--plays`` pass plays with the most pairs from
-the shared data, replayed through an Engine exactly as ``bench_pipeline.engine_replay`` does
-(worker flushed every frame). Prints p50/p99 per stage for each package over all rounds, and
-the ratios. A benchmark, not a test: nothing asserts on time.
+the shared data, replayed through an Engine exactly as ``ghostedge bench`` and
+``bench_pipeline.py`` do (``ghostedge.sim.bench.replay_frames``, worker flushed every frame).
+Prints p50/p99 per stage for each package over all rounds, and the ratios. Two models in one
+package: ``ghostedge bench --model A --compare-model B``. A benchmark, not a test: nothing
+asserts on time.
 """
 
 from __future__ import annotations
@@ -22,23 +24,26 @@ from pathlib import Path
 
 import numpy as np
 
-STAGES = ("push_decode", "tick_host", "target", "features_inference", "metric", "worker", "frame",
+STAGES = ("decode", "host", "target", "features", "model_call", "metric", "worker", "frame",
           "frame_cpu")
 BENCH_DIR = Path(__file__).resolve().parent
 MODEL_PATH = BENCH_DIR.parent / "models" / "ghostedge_ghost.onnx"  # one model for both packages
 
 
 def _child(n_plays: int, repeats: int) -> None:
-    """Runs in a subprocess whose sys.path starts with the package under test."""
+    """Runs in a subprocess whose sys.path starts with the package under test (which must have
+    ``ghostedge.sim.bench``: both packages replay with their own copy of it)."""
     sys.path.insert(1, str(BENCH_DIR))
     from _harness import load_pass_plays
-    from bench_pipeline import engine_replay, replay_frames
 
+    from ghostedge.sim.bench import feed_roster, make_feed, replay_frames, timed_model
+
+    model = timed_model(MODEL_PATH, "cpu")
     rows = []
     for rep in range(repeats):
         for play in load_pass_plays(None, n_plays).plays:
-            sim, frames = replay_frames(play, seed=6 + rep)
-            rows += [r for r in engine_replay(play, sim, frames, model_path=MODEL_PATH)
+            feed = make_feed(play, seed=6 + rep)
+            rows += [r for r in replay_frames(model, feed, feed_roster(feed))
                      if r["pairs"] > 0 and r["ok"]]
     import ghostedge
 

@@ -1,6 +1,6 @@
 """Inference alone: the shipped ONNX model under ONNX Runtime against the same weights in
 PyTorch eager mode, batch sizes from one frame's worth of defender x receiver pairs up to a
-season-sized batch.
+season-sized batch (CPU; ``ghostedge bench`` measures ONNX Runtime alone on every provider).
 
 The torch side is ``torch_ghost_model()`` (reference_pipeline.py): MODEL's own network class
 with the weights read back from the ONNX initializers, so both run identical numbers; the two
@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 from _harness import REPO, time_per_call
+
+from ghostedge.sim.bench_parts import open_session, sample_inputs
 
 FRAME_BATCH = 35  # 7 defensive backs x 5 eligible receivers: the issue's per-frame case
 
@@ -28,41 +30,14 @@ def model_path(cfg: dict | None = None) -> Path:
     return p
 
 
-def ort_session(path: Path, providers: list[str] | None = None, threads: int | None = None):
-    """An ONNX Runtime session with the providers asked for (default CPU), checked."""
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    if threads is not None:
-        so.intra_op_num_threads = threads
-    sess = ort.InferenceSession(str(path), sess_options=so,
-                                providers=providers or ["CPUExecutionProvider"])
-    return sess
-
-
-def sample_inputs(sess, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
-    """Inputs of the session's declared shapes with the batch axis set to ``batch`` (unit-normal
-    features: an MLP costs the same whatever the values)."""
-    rng = np.random.default_rng(seed)
-    feeds = {}
-    for inp in sess.get_inputs():
-        shape = [batch if not isinstance(d, int) or d <= 0 else d for d in inp.shape]
-        if "int" in inp.type:
-            feeds[inp.name] = rng.integers(0, 2, size=shape).astype(np.int64)
-        else:
-            feeds[inp.name] = rng.standard_normal(shape).astype(np.float32)
-    return feeds
-
-
-def run(cfg: dict, plot_dir: Path | None, providers: list[str] | None = None) -> dict:
+def run(cfg: dict, plot_dir: Path | None) -> dict:
     import torch
     from reference_pipeline import ReferenceModelUnavailable, torch_ghost_model
 
     path = model_path(cfg)
-    # One thread each, as the engine runs the model (GhostModel: intra_op_num_threads=1): the
-    # per-core cost; the other core is the host's.
-    sess = ort_session(path, providers, threads=1)
+    # One thread each, as the engine runs the model (the engine's session options, as
+    # `ghostedge bench` opens them): the per-core cost; the other core is the host's.
+    sess, _ = open_session(path, "cpu", None, FRAME_BATCH, max(cfg["batch_sizes"]))
     out_names = [o.name for o in sess.get_outputs()]
     try:
         torch_model = torch_ghost_model(path)

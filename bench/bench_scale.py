@@ -3,7 +3,11 @@
 - Season: the batch causal filter (``_core.filter_tracks``, the offline form of the live filter)
   over real plays with simulated measurement noise, play after play, at growing fractions of a
   season; the measured points/s and the line through them give the cost of ~300 million points
-  (BRIEF: "a season is about 300 million data points").
+  (BRIEF: "a season is about 300 million data points"). The same for the offline two-sided
+  smoother (``_core.smooth_tracks``: the causal filter, then the backward pass).
+- ``python bench/bench_scale.py --season --baseline DIR``: the season figures of this tree's
+  filter and smoother and of another build's filter (e.g. main's HEAD built into DIR with
+  ``tools/dev_build.sh``) in one run, each in its own process, rounds interleaved.
 - Curves: filter cost vs frames and vs players; per-frame features + inference cost vs
   defenders and receivers (``GhostModel.predict_frame`` on a real frame).
 - Memory: one Engine replaying real plays back to back (set_roster per play, as a host would)
@@ -16,18 +20,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _harness import REPO, best_rate, load_pass_plays, peak_rss_mb, rss_mb, time_per_call
+from _harness import REPO, load_pass_plays, peak_rss_mb, rss_mb, time_per_call
+
+from ghostedge.sim.bench_parts import noisy_tracks  # the package's (ghostedge bench)
 
 SEASON_POINTS = 300e6
-NOISE_YD = 2.0 / 36.0  # the simulator's default per-axis error, 2 in
-
-
-def noisy_tracks(play, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """time_us [T], x [T, N], y [T, N], o [T, N] of a real play with 2 in gaussian noise."""
-    t = np.arange(play.n_frames, dtype=np.int64) * 100_000 + 1_568_000_000_000_000
-    x = play.xy[..., 0] + rng.normal(0, NOISE_YD, play.xy.shape[:2])
-    y = play.xy[..., 1] + rng.normal(0, NOISE_YD, play.xy.shape[:2])
-    return t, np.ascontiguousarray(x), np.ascontiguousarray(y), np.ascontiguousarray(play.o)
 
 
 def _filter(t, x, y, o):
@@ -36,39 +33,41 @@ def _filter(t, x, y, o):
     return _core.filter_tracks(t, x, y, o)
 
 
-def filter_points_per_s(tracks, min_time_s: float) -> float:
-    """Player-frames per second of the batch filter over ``tracks`` (a list of plays' arrays)."""
-    points = sum(x.size for _, x, _, _ in tracks)
+def _smooth(t, x, y, o):
+    from ghostedge import _core
 
-    def once() -> int:
-        for t, x, y, o in tracks:
-            _filter(t, x, y, o)
-        return points
-
-    return best_rate(once, min_time_s, rounds=3)
+    return _core.smooth_tracks(t, x, y, o)
 
 
-def season(cfg: dict, plays) -> dict:
+BATCHES = {"filter_tracks": _filter, "smooth_tracks": _smooth}
+
+
+def season(cfg: dict, plays, batch=_filter) -> dict:
     rng = np.random.default_rng(0)
     tracks = [noisy_tracks(p, rng) for p in plays]
+    return season_of_tracks(cfg["season_points"], tracks, batch)
+
+
+def season_of_tracks(season_points: float, tracks, batch=_filter) -> dict:
     per_pass = sum(x.size for _, x, _, _ in tracks)
     # Growing fractions of the season: repeat the plays' arrays until the target is reached.
-    targets = np.geomspace(max(per_pass, 1e4), cfg["season_points"], 4)
+    targets = np.geomspace(max(per_pass, 1e4), season_points, 4)
     curve = []
     for target in targets:
         reps = max(1, int(round(target / per_pass)))
         t0 = time.perf_counter()
         for _ in range(reps):
             for t, x, y, o in tracks:
-                _filter(t, x, y, o)
+                batch(t, x, y, o)
         dt = time.perf_counter() - t0
         curve.append({"points": reps * per_pass, "seconds": dt, "points_per_s": reps * per_pass / dt})
     pts = np.array([c["points"] for c in curve], float)
     secs = np.array([c["seconds"] for c in curve], float)
     slope, intercept = np.polyfit(pts, secs, 1)
     largest = curve[-1]
+    name = next((k for k, v in BATCHES.items() if v is batch), getattr(batch, "__name__", "batch"))
     return {
-        "method": "_core.filter_tracks play by play over real plays (+2 in noise), repeated to "
+        "method": f"_core.{name} play by play over real plays (+2 in noise), repeated to "
                   "growing fractions of a season; one core",
         "curve": curve,
         "points_per_s": largest["points_per_s"],
@@ -157,7 +156,8 @@ def _predict_frame_breakdown(cfg, model, xy, o, ball, dfd, rcv, ctx) -> dict:
 
 def run(cfg: dict, data_dir=None, plot_dir: Path | None = None) -> dict:
     plays = load_pass_plays(data_dir, max(cfg["plays"], 4), cfg["samples"]).plays
-    out = {"season": season(cfg, plays), "filter_curves": filter_curves(cfg, plays[0])}
+    out = {"season": season(cfg, plays), "season_smoother": season(cfg, plays, _smooth),
+           "filter_curves": filter_curves(cfg, plays[0])}
     try:
         out["inference_curves"] = inference_curves(cfg, plays[0])
     except Exception as exc:  # the filter's numbers stand on their own
@@ -188,13 +188,12 @@ def memory_soak(cfg: dict, data_dir=None) -> dict:
 
 
 def _memory_soak_child(cfg: dict, data_dir=None) -> dict:
-    import bench_pipeline
-
     from ghostedge.live import Engine, EngineConfig, Roster
+    from ghostedge.sim.bench import make_feed
 
     rss_start = rss_mb()
     plays = load_pass_plays(data_dir, 8, samples=data_dir is None).plays
-    replays = [(p, *bench_pipeline.replay_frames(p)) for p in plays]
+    replays = [(p, feed.sim, feed.frames) for p, feed in ((p, make_feed(p, seed=6)) for p in plays)]
     engine = Engine(EngineConfig(model_path=cfg.get("model_path"), require_model=True))
     samples = []
     frames_done = 0
@@ -289,3 +288,78 @@ def _plot(out: dict, path: Path) -> str:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def _season_child(npz: str, batch: str, points: float) -> dict:
+    """One season measurement of ``batch`` over the tracks saved in ``npz`` (this process's
+    ghostedge: the tree on sys.path)."""
+    import ghostedge
+
+    z = np.load(npz)
+    tracks = [tuple(z[f"{k}{i}"] for k in "txyo") for i in range(len(z.files) // 4)]
+    res = season_of_tracks(points, tracks, BATCHES[batch])
+    res["ghostedge"] = str(Path(ghostedge.__file__).resolve().parent)
+    return res
+
+
+def compare_season(baseline: Path | None, points: float, rounds: int, data_dir=None) -> dict:
+    """Season figures of this tree's filter and smoother and of ``baseline``'s filter (a tree
+    with a built python/ghostedge), each measured in its own process, rounds interleaved; the
+    best round of each (interference on a shared machine only ever slows a round)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    plays = load_pass_plays(data_dir, 8, False).plays
+    rng = np.random.default_rng(0)
+    runs = [("filter_tracks", REPO, "filter_tracks"), ("smooth_tracks", REPO, "smooth_tracks")]
+    if baseline is not None:
+        runs.insert(0, ("baseline filter_tracks", Path(baseline).resolve(), "filter_tracks"))
+    best: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        npz = str(Path(tmp) / "tracks.npz")
+        arrays = {}
+        for i, p in enumerate(plays):
+            for k, a in zip("txyo", noisy_tracks(p, rng)):
+                arrays[f"{k}{i}"] = a
+        np.savez(npz, **arrays)
+        for _ in range(rounds):
+            for label, tree, batch in runs:
+                env = dict(os.environ, GHOSTEDGE_BENCH_INSTALLED="1",
+                           PYTHONPATH=os.pathsep.join([str(tree / "python"), str(REPO / "bench")]))
+                code = ("import json, sys, bench_scale; "
+                        f"print(json.dumps(bench_scale._season_child({npz!r}, {batch!r}, {points!r})))")
+                res = json.loads(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                                capture_output=True, text=True).stdout)
+                if label not in best or res["points_per_s"] > best[label]["points_per_s"]:
+                    best[label] = res
+    out = {"rounds": rounds, "points": points, "plays": len(plays), "runs": best}
+    if baseline is not None:
+        out["filter_speedup"] = best["filter_tracks"]["points_per_s"] / best["baseline filter_tracks"]["points_per_s"]
+    return out
+
+
+def main(argv=None) -> int:
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(description="Season figures (see the module docstring).")
+    ap.add_argument("--season", action="store_true", required=True, help="the season comparison")
+    ap.add_argument("--baseline", type=Path, default=None, help="another tree with a built python/ghostedge")
+    ap.add_argument("--points", type=float, default=3e7, help="points per measurement (default 10%% of a season)")
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args(argv)
+    res = compare_season(args.baseline, args.points, args.rounds)
+    print(json.dumps(res, indent=1))
+    for label, r in res["runs"].items():
+        print(f"{label:24s} {r['points_per_s'] / 1e6:6.2f} M points/s, season {r['season_seconds_extrapolated']:.1f} s "
+              f"(at the measured rate {r['season_seconds_at_measured_rate']:.1f} s)  [{r['ghostedge']}]")
+    if "filter_speedup" in res:
+        print(f"filter speed-up {res['filter_speedup']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -29,7 +29,8 @@ def decode(cfg: dict) -> dict:
 def filter_batch(cfg: dict, data_dir=None) -> dict:
     """Player-frames per second through the batch causal filter, real plays + 2 in noise."""
     from _harness import load_pass_plays
-    from bench_scale import filter_points_per_s, noisy_tracks
+
+    from ghostedge.sim.bench_parts import filter_points_per_s, noisy_tracks
 
     plays = load_pass_plays(data_dir, max(cfg["plays"], 4), cfg["samples"]).plays
     rng = np.random.default_rng(0)

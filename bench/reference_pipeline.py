@@ -395,7 +395,7 @@ class ReferencePipeline:
         return cls(TorchGhosts(model_path(cfg)), torch.get_num_threads())
 
     def replay(self, play, sim, frames) -> list[dict]:
-        """Runs the chain over ``frames`` (bench_pipeline.ReplayFrame) of one simulated play."""
+        """Runs the chain over ``frames`` (``ghostedge.sim.bench.FeedFrame``) of one simulated play."""
         import time
 
         import reference_decode

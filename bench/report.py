@@ -11,17 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-
-def _f(v, digits: int = 3) -> str:
-    if v is None:
-        return "n/a"
-    if isinstance(v, int):
-        return f"{v:,}"
-    if abs(v) >= 1e6:
-        return f"{v / 1e6:,.1f} M"
-    if abs(v) >= 100:
-        return f"{v:,.0f}"
-    return f"{v:.{digits}g}"
+from ghostedge.sim.bench_report import fmt_number as _f
 
 
 def render(res: dict) -> str:
@@ -43,7 +33,7 @@ def render(res: dict) -> str:
 
     p = sec.get("pipeline", {})
     if p.get("status") == "ok":
-        out += [f"### End-to-end per frame ({p['frames']} frames of {len(p['plays'])} plays, "
+        out += [f"#### End-to-end per frame ({p['frames']} frames of {len(p['plays'])} plays, "
                 f"{_f(p['pairs_per_frame'])} pairs per frame (max {p['pairs_per_frame_max']}))", "",
                 f"Method: {p['method']}.", "",
                 "| stage | p50 ms | p99 ms | max ms |", "|---|---|---|---|"]
@@ -78,7 +68,7 @@ def render(res: dict) -> str:
 
     d = sec.get("decode", {})
     if d.get("status") == "ok":
-        out += ["### Decode (one core)", "", "| reads/packet | C++ reads/s | C++ bytes/s | "
+        out += ["#### Decode (one core)", "", "| reads/packet | C++ reads/s | C++ bytes/s | "
                 "reference reads/s | speedup |", "|---|---|---|---|---|"]
         for row in d["by_packet_size"]:
             out.append(f"| {row['reads_per_packet']} | {_f(row['cpp_reads_per_s'])} | "
@@ -91,7 +81,7 @@ def render(res: dict) -> str:
         torch_note = (f"max |ORT - torch| = {i['max_abs_diff_ort_vs_torch']:.2g}"
                       if i.get("max_abs_diff_ort_vs_torch") is not None
                       else f"torch skipped: {i.get('torch', {}).get('reason')}")
-        out += [f"### Inference alone ({', '.join(i['providers'])}; threads {i['threads']}; "
+        out += [f"#### Inference alone ({', '.join(i['providers'])}; threads {i['threads']}; "
                 f"{torch_note})", "",
                 "| batch (pairs) | ORT ms | torch ms | ORT pairs/s | speedup |", "|---|---|---|---|---|"]
         for row in i["batches"]:
@@ -102,7 +92,7 @@ def render(res: dict) -> str:
     s = sec.get("scale", {})
     if s.get("status") == "ok":
         se = s["season"]
-        out += ["### Batch scale", "",
+        out += ["#### Batch scale", "",
                 f"Batch filter: {_f(se['points_per_s'])} player-frames/s at "
                 f"{_f(se['curve'][-1]['points'])} points ({se['measured_fraction_of_season']:.1%} "
                 f"of a 300 M-point season); a season extrapolates to "
@@ -119,7 +109,7 @@ def render(res: dict) -> str:
 
     mem = sec.get("memory", {})
     if mem.get("status") == "ok":
-        out += ["### Memory", "",
+        out += ["#### Memory", "",
                 f"{mem['frames']} frames ({mem['game_minutes_equivalent']:.0f} game minutes at 10 Hz) "
                 f"through one Engine: RSS after warm-up {_f(mem['rss_after_warmup_mb'])} MB, at the end "
                 f"{_f(mem['rss_end_mb'])} MB (growth {_f(mem['rss_growth_after_warmup_mb'])} MB); "

@@ -89,7 +89,7 @@ def run(mode: str, data_dir: Path | None, plot_dir: Path | None, model: Path | N
     inf = _section("inference", bench_inference.run, results, cfg, plot_dir)
     if inf:
         head["inference_speedup_vs_torch"] = inf["speedup_vs_torch_at_frame_batch"]
-    e2e = _section("pipeline", bench_pipeline.run, results, cfg, data_dir, None, plot_dir)
+    e2e = _section("pipeline", bench_pipeline.run, results, cfg, data_dir, plot_dir)
     if e2e:
         head["frame_latency_p50_ms"] = e2e["frame"]["p50_ms"]
         head["frame_latency_p99_ms"] = e2e["frame"]["p99_ms"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ghostedge.data import find_ngs_data
+from ghostedge.data import find_ngs_data, find_ngs_games_data
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,3 +31,13 @@ def ngs_dataset(ngs_dir):
     from ghostedge.data import load_dataset
 
     return load_dataset(ngs_dir)
+
+
+@pytest.fixture(scope="session")
+def ngs_games_dir() -> Path:
+    """The shared complete 2018 games, Sportradar JSON (../shared/data/ngs_games_2018 or
+    $GHOSTEDGE_NGS_GAMES_DATA)."""
+    d = find_ngs_games_data(REPO.parent / "shared" / "data" / "ngs_games_2018")
+    if d is None:
+        pytest.skip("shared NGS games data not found (set GHOSTEDGE_NGS_GAMES_DATA)")
+    return d

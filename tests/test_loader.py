@@ -276,3 +276,21 @@ def test_find_ngs_data_prefers_the_environment_then_the_candidates(tmp_path, mon
     assert find_ngs_data(cand_dir) == env_dir
     monkeypatch.setenv("GHOSTEDGE_NGS_DATA", str(empty))  # no tracking file there: skipped
     assert find_ngs_data(empty, cand_dir) == cand_dir
+
+
+def test_tracking_without_a_plays_table_gets_the_quarterbacks_club_as_offence(tmp_path):
+    """No plays table: possession is the club of the play's quarterback, the defence the other
+    club, so the play has receivers and defensive backs to score (counted in Dataset.derived)."""
+    from ghostedge.data import sample_data_dir
+
+    folder = sample_data_dir()
+    tracking = pd.read_csv(folder / "tracking.csv.gz")
+    game = int(tracking["gameId"].iloc[0])
+    tracking[tracking["gameId"] == game].to_csv(tmp_path / "tracking.csv", index=False)
+    bare = load_dataset(tmp_path)
+    full = load_dataset(folder)
+    for play in bare.iter_plays():
+        ref = full.play(play.game_id, play.play_id)
+        assert (play.possession_team, play.defensive_team) == (ref.possession_team, ref.defensive_team)
+        assert play.eligible_receivers().size > 0 and play.defensive_backs().size > 0
+    assert bare.derived["possession_team"]["derived"] == len(bare.play_keys())

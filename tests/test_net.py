@@ -321,3 +321,65 @@ def test_long_horizon_json_is_split_under_the_datagram_limit():
         assert [r["nfl_id"] for p in mine for r in p["receivers"]] == [11, 12, 13, 14, 15, 16]
     first = parts[0]["receivers"][0]
     assert np.allclose(first["mean"], res.mean[0, 0], atol=0.006)
+
+
+def test_event_message_reaches_the_engine_with_its_target():
+    """A host event over the network: the engine takes the event and the host's target (the
+    datagram carries no time: it applies to the newest frame)."""
+    roster, xy, ball = synthetic_play()
+    server = net.GhostServer(("127.0.0.1", 0), ("127.0.0.1", 9), model=ConstantVelocity(), roster=roster)
+    try:
+        for k in range(5):
+            server.engine.push_frame(k * 100_000, xy[k], np.zeros(6), ball[k])
+        assert server._handle_control(net.event_message("pass_forward", target_nfl_id=12)) is False
+        assert server.stats["control_messages"] == 1 and server.stats["bad_control"] == 0
+        server.engine.push_frame(5 * 100_000, xy[5], np.zeros(6), ball[5])
+        server.engine.flush()
+        res = server.engine.latest()
+        assert res.phase == "in_air"
+        assert res.target_source == "host" and res.target_nfl_id == 12
+    finally:
+        server.close()
+
+
+def test_control_messages_of_another_protocol_version_are_rejected_and_counted(sample_play):
+    from ghostedge.sim import simulate_play
+
+    roster, _, _ = synthetic_play()
+    good = json.loads(net.roster_message(roster))
+    for v in (2, 0, "1", True, None):
+        msg = dict(good, v=v) if v is not None else {k: x for k, x in good.items() if k != "v"}
+        with pytest.raises(net.ProtocolVersionError, match="version"):
+            net.parse_control(json.dumps(msg).encode())
+    # Through the server: a roster of version 2 is not applied; an event of version 1 is.
+    receiver = net.udp_listener(("127.0.0.1", 0), timeout_s=1.0)
+    server = net.GhostServer(("127.0.0.1", 0), receiver.getsockname(), model=ConstantVelocity())
+    sim = simulate_play(sample_play, seed=3)
+    play_roster = Roster.from_play(sample_play, registry=sim.registry, frame0_time_us=int(sim.frame_times_us[0]))
+    v2 = json.dumps({**json.loads(net.roster_message(play_roster)), "v": 2}).encode()
+    assert server._handle_control(v2) is False
+    assert server.stats["control_bad_version"] == 1 and server.stats["rosters"] == 0
+    assert server.engine.state == "created"
+    server._handle_control(net.roster_message(play_roster))
+    target = int(play_roster.nfl_ids[play_roster.receivers()[0]])
+    event = json.dumps({"type": "event", "v": 1, "name": "pass_forward",
+                        "time_us": int(sim.frame_times_us[5]), "target_nfl_id": target}).encode()
+    server._handle_control(event)  # (time_us used to reach signal_event as the target: a TypeError)
+    bad_event = json.dumps({"type": "event", "v": 1, "name": "pass_forward", "time_us": "soon"}).encode()
+    server._handle_control(bad_event)
+    stats = dict(server.stats)
+    server.close()
+    receiver.close()
+    assert stats["rosters"] == 1 and stats["control_messages"] == 2 and stats["bad_control"] == 1
+    assert stats["control_bad_version"] == 1
+
+
+def test_the_serve_process_imports_nothing_heavy():
+    """``ghostedge serve`` (not only its modules) runs without pandas, matplotlib, torch, tqdm."""
+    code = ("import sys\nfrom ghostedge.cli import main\n"
+            "main(['serve', '--listen', '127.0.0.1:0', '--send', '127.0.0.1:9', '--max-idle', '0.2'])\n"
+            "print(sorted(m for m in ('pandas', 'matplotlib', 'torch', 'tqdm') if m in sys.modules))")
+    env = dict(os.environ, PYTHONPATH=str(Path(ghostedge.__file__).resolve().parents[1]))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

@@ -76,3 +76,54 @@ def test_soak_cli_rejects_unknown_fault():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
     assert "meteor_strike" in out.stderr and out.stdout == ""
+
+
+def test_the_gate_fails_on_every_kind_of_failure(report):
+    from ghostedge.sim.soak import soak_failures
+
+    assert soak_failures(report) == []
+    bad = json.loads(json.dumps(report))
+    kind = next(iter(bad["faults_injected"]))
+    bad["faults_counted"][kind] -= 1
+    bad["recovery"]["bit_flip"]["recovered"] -= 1
+    bad["frames_answered"] -= 1
+    bad["exceptions"], bad["exception_messages"] = 1, ["tick: boom"]
+    bad["recovery_control_max_yd"] = 0.01
+    reasons = " | ".join(soak_failures(bad))
+    for words in ("not counted", "did not recover", "unanswered", "exception", "clean data"):
+        assert words in reasons, (words, reasons)
+
+
+def test_a_player_running_infield_still_walks_off_and_every_off_field_read_is_counted():
+    """The soak once left 3 of 11 player_leaves_field episodes uncounted (reads_off_field 0):
+    the walk was added to the player's own running, and a player running back infield never
+    crossed the field's margin. In play 2019020300/2816 of the samples the player nearest a
+    sideline runs infield at about the walk's speed."""
+    import numpy as np
+
+    from ghostedge.data import load_samples
+    from ghostedge.ingest.pipeline import IngestPipeline
+    from ghostedge.ingest.schedule import packets_by_frame
+    from ghostedge.sim.simulator import SimConfig, simulate_play
+    from ghostedge.sim.soak_plan import plan_episode
+
+    play = next(p for p in load_samples().iter_plays() if (p.game_id, p.play_id) == (2019020300, 2816))
+    sim = simulate_play(play, SimConfig(start_time_us=1_600_000_000_000_000, loss_rate=0.0, reorder_rate=0.0), seed=5)
+    times = sim.frame_times_us
+    delay_us = round(IngestPipeline(sim.registry).delay_s * 1e6)
+    clean = packets_by_frame(sim.packets, sim.packet_times_us, times, delay_us, keep_late=True)
+    for seed in range(6):
+        chunks = [list(c) for c in clean]
+        ep = plan_episode("player_leaves_field", play, sim, times, chunks, "x", np.random.default_rng(seed), delay_us)
+        assert ep is not None
+        faulted, reference = IngestPipeline(sim.registry), IngestPipeline(sim.registry)
+        for i, t in enumerate(times):
+            for p in chunks[i]:
+                faulted.push(p)
+            for p in clean[i]:
+                reference.push(p)
+            faulted.tick(int(t))
+            reference.tick(int(t))
+        observed = faulted.counters()["reads_off_field"] - reference.counters()["reads_off_field"]
+        op, expected = ep.event.expected["reads_off_field"]
+        assert op == "==" and expected > 0 and observed == expected, (seed, expected, observed)

@@ -7,17 +7,16 @@
 
 #include <string>
 
+#include "batch_args.hpp"
 #include "ghostedge/fusion.hpp"
 #include "ghostedge/kalman_filter.hpp"
 #include "ghostedge/registry.hpp"
 
 namespace py = pybind11;
 using namespace ghostedge;
+using namespace ghostedge_bindings;
 
 namespace {
-
-template <class T>
-using CArray = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
 TagRegistry make_registry(const CArray<uint32_t>& tag_ids, const CArray<int64_t>& nfl_ids,
                           const CArray<uint8_t>& roles) {
@@ -42,48 +41,21 @@ py::dict filter_tracks_py(const CArray<int64_t>& time_us, const CArray<double>& 
                           const CArray<double>& y, const py::object& o_obj, double meas_sigma_yd,
                           double o_sigma_deg, bool is_ball, double max_speed_yps, double jerk_psd,
                           double hold_time_s) {
-    if (time_us.ndim() != 1) throw py::value_error("time_us must be 1-D [T]");
-    const auto T = static_cast<std::size_t>(time_us.shape(0));
-    if (x.ndim() != 2 || y.ndim() != 2 || static_cast<std::size_t>(x.shape(0)) != T ||
-        x.shape(0) != y.shape(0) || x.shape(1) != y.shape(1)) {
-        throw py::value_error("x and y must be [T, N] arrays with T = len(time_us)");
-    }
-    const auto N = static_cast<std::size_t>(x.shape(1));
-    CArray<double> o;
-    if (!o_obj.is_none()) {
-        o = o_obj.cast<CArray<double>>();
-        if (o.ndim() != 2 || o.shape(0) != x.shape(0) || o.shape(1) != x.shape(1))
-            throw py::value_error("o must have the shape of x");
-    }
-    for (std::size_t t = 1; t < T; ++t) {
-        if (time_us.at(static_cast<py::ssize_t>(t)) <= time_us.at(static_cast<py::ssize_t>(t - 1)))
-            throw py::value_error("time_us must be strictly increasing (frame " + std::to_string(t) + ")");
-    }
+    TrackArrays a = checked_track_arrays(time_us, x, y, o_obj);
     if (!(meas_sigma_yd > 0)) throw py::value_error("meas_sigma_yd must be > 0");
-    FilterConfig cfg = is_ball ? ball_filter_config() : FilterConfig{};
-    if (!is_ball) {
-        cfg.max_speed_yps = max_speed_yps;
-        cfg.jerk_psd = jerk_psd;
-    }
-    cfg.hold_time_s = hold_time_s;
-    const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(T), static_cast<py::ssize_t>(N)};
-    py::array_t<double> ox(shape), oy(shape), os(shape), oa(shape), odir(shape), oo(shape);
-    py::array_t<uint16_t> oflags(shape);
+    const FilterConfig cfg = batch_filter_config(is_ball, max_speed_yps, jerk_psd, hold_time_s);
+    TrackOutputs out = track_outputs(a.T, a.N);
     uint64_t rejected;
     {
-        const double* o_ptr = o_obj.is_none() ? nullptr : o.data();
-        double *px = ox.mutable_data(), *py_ = oy.mutable_data(), *ps = os.mutable_data(),
-               *pa = oa.mutable_data(), *pd = odir.mutable_data(), *po = oo.mutable_data();
-        uint16_t* pf = oflags.mutable_data();
+        double* f[6];
+        for (int k = 0; k < 6; ++k) f[k] = out.field(k);
+        uint16_t* pf = out.flags.mutable_data();
         py::gil_scoped_release release;
-        rejected = filter_tracks(time_us.data(), T, N, x.data(), y.data(), o_ptr, meas_sigma_yd,
-                                 o_sigma_deg, cfg, px, py_, ps, pa, pd, po, pf);
+        rejected = filter_tracks(a.time_us.data(), a.T, a.N, a.x.data(), a.y.data(),
+                                 a.has_o ? a.o.data() : nullptr, meas_sigma_yd, o_sigma_deg, cfg,
+                                 f[0], f[1], f[2], f[3], f[4], f[5], pf);
     }
-    py::dict out;
-    out["x"] = ox; out["y"] = oy; out["s"] = os; out["a"] = oa; out["dir"] = odir; out["o"] = oo;
-    out["flags"] = oflags;
-    out["rejected"] = rejected;
-    return out;
+    return track_outputs_dict(out, rejected);
 }
 
 }  // namespace

@@ -8,10 +8,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "batch_args.hpp"
 #include "ghostedge/pipeline.hpp"
 
 namespace py = pybind11;
 using namespace ghostedge;
+using namespace ghostedge_bindings;
 
 namespace {
 
@@ -56,13 +58,7 @@ public:
         p_.reset();
     }
 
-    py::dict counters() const {
-        py::dict d;
-        for (const auto& [name, member] : kPipelineCounters) d[name] = p_.counters().*member;
-        for (const auto& [name, member] : kDecodeStatCounters)
-            d[py::str(std::string("decode_") + name)] = p_.decode_stats().*member;
-        return d;
-    }
+    py::dict counters() const { return counters_dict(p_.counters(), p_.decode_stats()); }
     py::dict timings() const {
         const StageTimings& t = p_.timings();
         py::dict d;
@@ -116,28 +112,12 @@ void bind_pipeline(py::module_& m) {
                         double shoulder_half_width_yd, double read_gate_yd, double max_speed_yps,
                         double jerk_psd, double hold_time_s, std::size_t read_buffer_capacity,
                         double delay_s) {
-                PipelineConfig cfg;
-                cfg.delay_s = delay_s;
-                cfg.rate_hz = rate_hz;
-                cfg.fusion.read_sigma_yd = read_sigma_yd;
-                cfg.fusion.shoulder_half_width_yd = shoulder_half_width_yd;
-                cfg.fusion.read_gate_yd = read_gate_yd;
-                cfg.player_filter.max_speed_yps = max_speed_yps;
-                cfg.player_filter.jerk_psd = jerk_psd;
-                cfg.player_filter.hold_time_s = hold_time_s;
-                cfg.ball_filter.hold_time_s = hold_time_s;
-                cfg.read_buffer_capacity = read_buffer_capacity;
+                const PipelineConfig cfg = pipeline_config(
+                    rate_hz, read_sigma_yd, shoulder_half_width_yd, read_gate_yd, max_speed_yps,
+                    jerk_psd, hold_time_s, read_buffer_capacity, delay_s);
                 return new PyPipeline(registry, cfg);  // std::invalid_argument -> ValueError
             }),
-            py::arg("registry"), py::arg("rate_hz") = 10.0,
-            py::arg("read_sigma_yd") = FusionConfig{}.read_sigma_yd,
-            py::arg("shoulder_half_width_yd") = FusionConfig{}.shoulder_half_width_yd,
-            py::arg("read_gate_yd") = FusionConfig{}.read_gate_yd,
-            py::arg("max_speed_yps") = FilterConfig{}.max_speed_yps,
-            py::arg("jerk_psd") = FilterConfig{}.jerk_psd,
-            py::arg("hold_time_s") = FilterConfig{}.hold_time_s,
-            py::arg("read_buffer_capacity") = PipelineConfig{}.read_buffer_capacity,
-            py::arg("delay_s") = PipelineConfig{}.delay_s)
+            py::arg("registry"), GHOSTEDGE_PIPELINE_KWARGS)
         .def("push", &PyPipeline::push, py::arg("data"), "feed packet bytes (any buffer, any chunking)")
         .def("push_reads", &PyPipeline::push_reads, py::arg("reads"))
         .def("finish_stream", &PyPipeline::finish_stream)
@@ -155,6 +135,9 @@ void bind_pipeline(py::module_& m) {
             return py::array_t<int64_t>(static_cast<py::ssize_t>(ids.size()), ids.data());
         })
         .def_property_readonly("frame_time_us", [](const PyPipeline& p) { return p.core().frame().time_us; });
+    py::dict defaults;  // configuration the Python side needs to know, from its one source here
+    defaults["field_margin_yd"] = FusionConfig{}.field_margin_yd;
+    m.attr("PIPELINE_DEFAULTS") = defaults;
     // Views of the frame buffers: rows = player slots, then the ball.
     cls.def_property_readonly("x", [](py::object self) { return readonly_view(self.cast<const PyPipeline&>().core().frame().x, self); })
         .def_property_readonly("y", [](py::object self) { return readonly_view(self.cast<const PyPipeline&>().core().frame().y, self); })

@@ -12,6 +12,8 @@ void bind_ingest(py::module_& m);    // tag registry, fusion, noise filter
 void bind_features(py::module_& m);  // model feature building
 void bind_metric(py::module_& m);    // composite ghosting metric
 void bind_pipeline(py::module_& m);  // per-frame live pipeline
+void bind_smoother(py::module_& m);  // offline two-sided smoother
+void bind_shm(py::module_& m);       // shared-memory output
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "ghostedge compiled core (C++). Use the Python API in `ghostedge`, not this module.";
@@ -28,4 +30,6 @@ PYBIND11_MODULE(_core, m) {
     bind_features(m);
     bind_metric(m);
     bind_pipeline(m);
+    bind_smoother(m);
+    bind_shm(m);
 }

@@ -321,5 +321,48 @@ int main() {
             f.step(tick, fp.valid ? &fp.m : nullptr);
         }
     }
+    // direction_deg (table + polynomial) against the library's atan2 over many magnitudes,
+    // both signs, the axes and the diagonals; zeros, infinities and NaN follow the library.
+    {
+        std::mt19937_64 g(11);
+        std::uniform_real_distribution<double> u(-1.0, 1.0), e(-12.0, 4.0);
+        double worst = 0;
+        auto ref = [](double vx, double vy) { return wrap_deg_360(std::atan2(vx, vy) * 180.0 / kPi); };
+        auto diff = [](double a, double b) { const double d = std::fabs(a - b); return std::min(d, 360.0 - d); };
+        for (int i = 0; i < 2000000; ++i) {
+            double vx = u(g) * std::pow(10.0, e(g)), vy = u(g) * std::pow(10.0, e(g));
+            if (i % 5 == 0) vy = vx * (1.0 + 1e-3 * u(g));  // near the diagonals
+            if (i % 13 == 0) vx = 1e-9 * u(g) * vy;          // near the axes
+            const double d = direction_deg(vx, vy);
+            worst = std::max(worst, diff(d, ref(vx, vy)));
+            CHECK(d >= 0.0 && d < 360.0);
+        }
+        std::printf("direction_deg: worst |difference| to atan2 %.3g deg\n", worst);
+        CHECK(worst <= 1e-12);
+        const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+        for (double vx : {0.0, -0.0, 1.0, -1.0, inf, -inf})
+            for (double vy : {0.0, -0.0, 1.0, -1.0, inf, -inf}) {
+                const double a = direction_deg(vx, vy), b = ref(vx, vy);
+                CHECK(diff(a, b) <= 1e-12);
+                CHECK(std::signbit(a) == std::signbit(b));
+            }
+        CHECK(std::isnan(direction_deg(nan, 1.0)) && std::isnan(direction_deg(1.0, nan)));
+        CHECK(direction_deg(1.0, 0.0) == 90.0 && direction_deg(0.0, -1.0) == 180.0 && direction_deg(-1.0, 0.0) == 270.0);
+    }
+
+    // wrap_deg_360 / wrap_deg_180 skip fmod for |angle| < 360: the same values as with it.
+    {
+        for (double d : {-720.5, -360.0, -359.9, -180.0, -1e-300, -0.0, 0.0, 1e-300, 179.9, 180.0, 359.999999, 360.0, 725.25}) {
+            double w = std::fmod(d, 360.0);
+            if (w < 0) w += 360.0;
+            w = w >= 360.0 ? 0.0 : w;
+            const double r = wrap_deg_360(d);
+            CHECK(r == w && std::signbit(r) == std::signbit(w));
+            double v = std::fmod(d + 180.0, 360.0);
+            if (v < 0) v += 360.0;
+            CHECK(wrap_deg_180(d) == v - 180.0);
+        }
+        CHECK(std::isnan(wrap_deg_360(std::numeric_limits<double>::quiet_NaN())));
+    }
     return check::finish();
 }

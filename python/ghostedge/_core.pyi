@@ -6,7 +6,7 @@ import numpy
 import numpy.dtypes
 import numpy.typing
 import typing
-__all__: list[str] = ['BALL_TAG_ID', 'CONSTANTS', 'DECODE_STAT_COUNTERS', 'FEATURE_HISTORY', 'FEATURE_MAX_HISTORY', 'FEATURE_NAMES', 'FEATURE_NUM_CONTEXT', 'FRAME_FLAGS', 'IngestPipeline', 'MetricAccumulator', 'TagRegistry', 'WIRE_CRC_OFFSET', 'WIRE_HEADER_SIZE', 'WIRE_MAGIC', 'WIRE_MAX_PACKET_SIZE', 'WIRE_MAX_RECORDS', 'WIRE_RECORD_SIZE', 'WIRE_SEQUENCE_WINDOW', 'WIRE_VERSION', 'WireDecoder', 'build_pair_features', 'crc32c', 'crc32c_hardware', 'derived_tag_id', 'encode_packet', 'encode_packets', 'filter_tracks', 'metric_batch', 'metric_ghosts', 'model_outputs_to_field', 'orientation_from_shoulders', 'read_dtype', 'read_header', 'right_shoulder_unit', 'select_model_inputs']
+__all__: list[str] = ['BALL_TAG_ID', 'CONSTANTS', 'DECODE_STAT_COUNTERS', 'FEATURE_HISTORY', 'FEATURE_MAX_HISTORY', 'FEATURE_NAMES', 'FEATURE_NUM_CONTEXT', 'FRAME_FLAGS', 'IngestPipeline', 'MetricAccumulator', 'PIPELINE_DEFAULTS', 'SHM_LAYOUT', 'ShmReader', 'ShmWriter', 'TagRegistry', 'WIRE_CRC_OFFSET', 'WIRE_HEADER_SIZE', 'WIRE_MAGIC', 'WIRE_MAX_PACKET_SIZE', 'WIRE_MAX_RECORDS', 'WIRE_RECORD_SIZE', 'WIRE_SEQUENCE_WINDOW', 'WIRE_VERSION', 'WireDecoder', 'build_pair_features', 'crc32c', 'crc32c_hardware', 'derived_tag_id', 'encode_packet', 'encode_packets', 'filter_tracks', 'metric_batch', 'metric_ghosts', 'model_outputs_to_field', 'orientation_from_shoulders', 'read_dtype', 'read_header', 'right_shoulder_unit', 'select_model_inputs', 'smooth_capture', 'smooth_tracks']
 class WireDecoder:
     """
     Streaming tag-read packet decoder (one per sender).
@@ -144,6 +144,44 @@ class IngestPipeline:
     @property
     def y(self) -> numpy.ndarray:
         ...
+class ShmWriter:
+    """
+    Writes frames into a new POSIX shared-memory block (docs/shared-memory.md); unlinks it on close().
+    """
+    def __init__(self, name: str, max_defenders: typing.SupportsInt | typing.SupportsIndex, max_receivers: typing.SupportsInt | typing.SupportsIndex, max_horizon: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def close(self) -> None:
+        ...
+    def write(self, frame_id: typing.SupportsInt | typing.SupportsIndex, time_us: typing.SupportsInt | typing.SupportsIndex, result_sequence: typing.SupportsInt | typing.SupportsIndex, tick_monotonic_ns: typing.SupportsInt | typing.SupportsIndex, flags: typing.SupportsInt | typing.SupportsIndex, phase: typing.SupportsInt | typing.SupportsIndex, target_index: typing.SupportsInt | typing.SupportsIndex, target_nfl_id: typing.SupportsInt | typing.SupportsIndex, pass_forward_frame: typing.SupportsInt | typing.SupportsIndex, pass_arrived_frame: typing.SupportsInt | typing.SupportsIndex, dt_s: typing.SupportsFloat | typing.SupportsIndex, ball_x: typing.SupportsFloat | typing.SupportsIndex, ball_y: typing.SupportsFloat | typing.SupportsIndex, defender_ids: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], receiver_ids: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], defender_xy: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], receiver_xy: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], mean: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sigma: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], metric: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> None:
+        ...
+    @property
+    def frames_written(self) -> int:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def size(self) -> int:
+        ...
+class ShmReader:
+    """
+    Reads the newest complete frame of a ghostedge shared-memory block (seqlock; never blocks the writer).
+    """
+    def __init__(self, name: str) -> None:
+        ...
+    def close(self) -> None:
+        ...
+    def read(self, max_tries: typing.SupportsInt | typing.SupportsIndex = 10000) -> typing.Any:
+        ...
+    @property
+    def dims(self) -> tuple:
+        ...
+    @property
+    def sequence(self) -> int:
+        ...
+    @property
+    def size(self) -> int:
+        ...
 def build_pair_features(xy_hist: typing.Any, o_hist: typing.Any, ball_hist: typing.Any, is_offense: typing.Any, context: typing.Any, defenders: typing.Any, receivers: typing.Any, play_left: bool = False, mirror_y: bool = False, out: typing.Any = None) -> tuple:
     """
     Model features for every defender x receiver pair of one frame.
@@ -210,6 +248,14 @@ def select_model_inputs(features: typing.Any, columns: typing.Any, inputs: typin
     features[:, columns]; rows with a non-finite selected value are zeroed and get
     valid uint8 [B] = 0. Writes into the given arrays; returns the number of valid rows.
     """
+def smooth_capture(registry: TagRegistry, data: typing.Any, tick_times_us: typing.Any = None, rate_hz: typing.SupportsFloat | typing.SupportsIndex = 10.0, read_sigma_yd: typing.SupportsFloat | typing.SupportsIndex = 0.05555555555555555, shoulder_half_width_yd: typing.SupportsFloat | typing.SupportsIndex = 0.25, read_gate_yd: typing.SupportsFloat | typing.SupportsIndex = 0.6, max_speed_yps: typing.SupportsFloat | typing.SupportsIndex = 12.5, jerk_psd: typing.SupportsFloat | typing.SupportsIndex = 25.0, hold_time_s: typing.SupportsFloat | typing.SupportsIndex = 1.0, read_buffer_capacity: typing.SupportsInt | typing.SupportsIndex = 65536, delay_s: typing.SupportsFloat | typing.SupportsIndex = 0.1, player_smoother_jerk_psd: typing.SupportsFloat | typing.SupportsIndex = 5.0, ball_smoother_jerk_psd: typing.SupportsFloat | typing.SupportsIndex = 0.0, smoother_orientation_rate_psd: typing.SupportsFloat | typing.SupportsIndex = 2000.0, causal: bool = False) -> dict:
+    """
+    A whole capture (packet bytes, or a READ_DTYPE array of reads) through decode -> fuse -> causal filter (the live pipeline's code) -> two-sided smoother; returns a dict of [T, n_players + 1] arrays (players, then the ball), time_us, counters and rejected_reads (and the causal filter's own outputs under 'causal' with causal=True).
+    """
+def smooth_tracks(time_us: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], o: typing.Any = None, meas_sigma_yd: typing.SupportsFloat | typing.SupportsIndex = 0.03, o_sigma_deg: typing.SupportsFloat | typing.SupportsIndex = 5.0, is_ball: bool = False, max_speed_yps: typing.SupportsFloat | typing.SupportsIndex = 12.5, jerk_psd: typing.SupportsFloat | typing.SupportsIndex = 25.0, hold_time_s: typing.SupportsFloat | typing.SupportsIndex = 1.0, smoother_jerk_psd: typing.Any = None, smoother_orientation_rate_psd: typing.Any = None) -> dict:
+    """
+    filter_tracks followed by a two-sided (Rauch-Tung-Striebel) pass over every track; same arguments and outputs. smoother_*: process noise of the two-sided pass (None: the smoother's defaults; <= 0: the filter's own).
+    """
 BALL_TAG_ID: int = 1
 CONSTANTS: dict = {'DT_S': 0.1, 'FIELD_LENGTH_YD': 120.0, 'FIELD_WIDTH_YD': 53.333333333333336, 'MAX_SPEED_YPS': 12.5, 'TOP_SPEED_YPS': 11.0}
 DECODE_STAT_COUNTERS: tuple = ('bytes_fed', 'bytes_accepted', 'bytes_skipped', 'packets_ok', 'packets_bad_header', 'header_bad_version', 'header_bad_count', 'header_bad_reserved', 'header_bad_time', 'header_bad_length', 'packets_bad_crc', 'packets_truncated', 'packets_duplicate', 'packets_reordered', 'sequence_resets', 'packets_missing', 'records_ok', 'records_bad_tag', 'records_bad_time', 'records_bad_position', 'records_bad_reserved', 'reads_dropped_full')
@@ -218,6 +264,8 @@ FEATURE_MAX_HISTORY: int = 11
 FEATURE_NAMES: tuple = ('def_vx', 'def_vy', 'def_ax', 'def_ay', 'def_speed', 'def_accel_along', 'def_o_x', 'def_o_y', 'def_o_dot_motion', 'def_y', 'def_y_far', 'def_goal_dist', 'def_x_past_los', 'tgt_rel_x', 'tgt_rel_y', 'tgt_dist', 'tgt_rel_vx', 'tgt_rel_vy', 'tgt_vx', 'tgt_vy', 'tgt_ax', 'tgt_ay', 'tgt_closing_speed', 'tgt_y', 'ball_rel_x', 'ball_rel_y', 'ball_dist', 'ball_vx', 'ball_vy', 'ball_speed', 'ball_to_tgt_x', 'ball_to_tgt_y', 'ball_to_tgt_dist', 'ball_heading_to_tgt', 'nopp_rel_x', 'nopp_rel_y', 'nopp_dist', 'nopp_rel_vx', 'nopp_rel_vy', 'nmate_rel_x', 'nmate_rel_y', 'nmate_dist', 'tgt_dist_minus_help', 'ctx_down', 'ctx_yards_to_go', 'ctx_los_x', 'ctx_quarter', 'ctx_clock_s', 'ctx_score_margin', 'def_o_known', 'def_vx_m2', 'def_vy_m2', 'def_vx_m3', 'def_vy_m3', 'def_vx_m4', 'def_vy_m4', 'def_vx_m5', 'def_vy_m5', 'def_vx_m6', 'def_vy_m6', 'def_vx_m7', 'def_vy_m7', 'def_vx_m8', 'def_vy_m8', 'def_vx_m9', 'def_vy_m9', 'tgt_vx_m1', 'tgt_vy_m1', 'tgt_vx_m2', 'tgt_vy_m2', 'tgt_vx_m3', 'tgt_vy_m3', 'tgt_vx_m4', 'tgt_vy_m4')
 FEATURE_NUM_CONTEXT: int = 6
 FRAME_FLAGS: dict = {'SINGLE_TAG': 1, 'HELD': 2, 'LOST': 4, 'NEVER_SEEN': 8, 'SPEED_CAPPED': 16, 'REJECTED': 32, 'RESET': 64, 'NO_ORIENTATION': 128}
+PIPELINE_DEFAULTS: dict = {'field_margin_yd': 10.0}
+SHM_LAYOUT: dict = {'MAGIC': 1297302855, 'VERSION': 1, 'HEADER_SIZE': 256, 'FLAG_OK': 1}
 WIRE_CRC_OFFSET: int = 24
 WIRE_HEADER_SIZE: int = 32
 WIRE_MAGIC: bytes

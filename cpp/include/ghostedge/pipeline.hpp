@@ -133,6 +133,8 @@ public:
     const DecodeStats& decode_stats() const noexcept { return decoder_.stats(); }
     const StageTimings& timings() const noexcept { return timings_; }
     const std::vector<RejectedRead>& rejected_reads() const noexcept { return rejections_; }
+    // The filter of a row after the last tick (the offline smoother records what it did).
+    const TrackFilter& track(std::size_t row) const noexcept { return tracks_[row]; }
 
 private:
     void buffer_reads(const TagRead* reads, std::size_t n) noexcept;

@@ -1,5 +1,9 @@
 """`ghostedge ingest-eval`: simulate the tag reads of every play of a data folder, run them
-through the live pipeline (decode -> fuse -> filter) and compare with the source tracking."""
+through the live pipeline (decode -> fuse -> filter) and compare with the source tracking.
+
+``--smoother offline`` runs each play's packets instead as an archived capture through the
+offline two-sided smoother (ghostedge.ingest.smoothing: the same decode -> fuse -> causal filter, then
+a Rauch-Tung-Striebel pass over each whole track) and reports the same figures from its output."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import argparse
 
 NAME = "ingest-eval"
 HELP = "Measure decode -> fuse -> filter against real tracking, on simulated noisy tag reads."
-
+SMOOTHERS = ("live", "offline")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loss-rate", type=float, default=SimConfig.loss_rate,
                         help="fraction of packets lost (default %(default)s)")
     parser.add_argument("--max-plays", type=int, default=None, help="only the first N plays")
+    parser.add_argument("--smoother", choices=SMOOTHERS, default="live",
+                        help="live: the live pipeline, one frame of delay (default); offline: each play "
+                             "as an archived capture through the two-sided smoother")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
@@ -36,13 +43,14 @@ class _Totals:
         import numpy as np
 
         self.np = np
-        self.n = dict(plays=0, source_player_frames=0, frames=0, flagged_missing=0, held_frames=0,
-                      single_tag_frames=0, raw_frames=0, speed_frames=0, reads=0, ball_reads=0,
-                      outliers_injected=0, outliers_rejected=0, false_rejections=0,
-                      ball_outliers_injected=0, ball_outliers_rejected=0, packets=0,
-                      packets_generated=0, packets_rejected=0, reads_late=0, track_resets=0,
-                      ball_flight_frames=0, ball_flight_missing=0, ball_false_rejections=0)
-        self.sq = dict(pos=0.0, raw=0.0, speed=0.0, ball=0.0)
+        self.n = dict.fromkeys(
+            ("plays", "source_player_frames", "frames", "flagged_missing", "held_frames",
+             "single_tag_frames", "raw_frames", "speed_frames", "reads", "ball_reads",
+             "outliers_injected", "outliers_rejected", "false_rejections", "ball_outliers_injected",
+             "ball_outliers_rejected", "packets", "packets_generated", "packets_rejected",
+             "reads_late", "track_resets", "ball_flight_frames", "ball_flight_missing",
+             "ball_false_rejections"), 0)
+        self.sq = {"pos": 0.0, "raw": 0.0, "speed": 0.0, "ball": 0.0}
         self.pos_err, self.dir_err, self.o_err, self.ball_err = [], [], [], []
         self.max_speed = 0.0
 
@@ -108,22 +116,12 @@ def _flight_frames(events):
     return mask
 
 
-def evaluate_play(play, sim_config, seed: int, totals: _Totals, pipeline_kwargs=None) -> None:
-    """Simulate one play, replay it through a fresh pipeline and add its errors to totals."""
-    import numpy as np
+def _run_live(sim, pipeline_kwargs):
+    """The play's packets through a live pipeline as a receiver gets them: frame arrays,
+    rejected (tag_id, time_us) reads, counters."""
+    from ..ingest.pipeline import IngestPipeline, replay_packets
 
-    from ..constants import FRAME_US
-    from ..ingest.pipeline import (
-        FLAG_HELD,
-        FLAG_SINGLE_TAG,
-        FLAGS_NO_ESTIMATE,
-        IngestPipeline,
-        replay_packets,
-    )
-    from ..sim.simulator import simulate_play
-
-    sim = simulate_play(play, sim_config, seed=seed)
-    pipe = IngestPipeline(sim.registry, **(pipeline_kwargs or {}))
+    pipe = IngestPipeline(sim.registry, **pipeline_kwargs)
     rejected = set()
 
     def collect(_i, p):
@@ -132,6 +130,33 @@ def evaluate_play(play, sim_config, seed: int, totals: _Totals, pipeline_kwargs=
 
     out = replay_packets(pipe, sim.packets, sim.packet_times_us, sim.frame_times_us,
                          on_tick=collect)
+    return out, rejected, pipe.counters()
+
+
+def _run_offline(sim, pipeline_kwargs):
+    """The play's packets, as recorded in arrival order, through the offline smoother."""
+    from ..ingest.smoothing import smooth_capture
+
+    cap = smooth_capture(sim.packets, sim.registry, sim.frame_times_us, **pipeline_kwargs)
+    t, tag, _reason = cap.rejected_reads
+    return cap.arrays(), set(zip(tag.tolist(), t.tolist())), cap.counters
+
+
+def evaluate_play(play, sim_config, seed: int, totals: _Totals, pipeline_kwargs=None,
+                  smoother: str = "live") -> None:
+    """Simulate one play, run it through a fresh pipeline (live) or the offline smoother and
+    add its errors to totals."""
+    import numpy as np
+
+    from ..constants import FRAME_US
+    from ..ingest.pipeline import FLAG_HELD, FLAG_SINGLE_TAG, FLAGS_NO_ESTIMATE
+    from ..sim.simulator import simulate_play
+
+    if smoother not in SMOOTHERS:
+        raise ValueError(f"smoother must be one of {SMOOTHERS}, not {smoother!r}")
+    sim = simulate_play(play, sim_config, seed=seed)
+    run = _run_live if smoother == "live" else _run_offline
+    out, rejected, c = run(sim, pipeline_kwargs or {})
     N = play.n_players
     n, sq = totals.n, totals.sq
     flags = out["flags"][:, :N]
@@ -205,7 +230,6 @@ def evaluate_play(play, sim_config, seed: int, totals: _Totals, pipeline_kwargs=
     n["ball_outliers_rejected"] += int((out_b & is_rej).sum())
     n["ball_false_rejections"] += int((delivered & sim.read_is_ball & ~sim.read_is_outlier & is_rej).sum())
 
-    c = pipe.counters()
     n["packets"] += len(sim.packets)
     n["packets_generated"] += sim.packets_generated
     n["packets_rejected"] += int(c["decode_packets_bad_header"] + c["decode_packets_bad_crc"]
@@ -215,8 +239,9 @@ def evaluate_play(play, sim_config, seed: int, totals: _Totals, pipeline_kwargs=
 
 
 def evaluate_plays(plays, sim_config=None, seed: int = 0, progress: bool = False, total=None,
-                   pipeline_kwargs=None) -> dict:
-    """Run the evaluation over an iterable of Plays; returns the report dict."""
+                   pipeline_kwargs=None, smoother: str = "live") -> dict:
+    """Run the evaluation over an iterable of Plays (``smoother``: "live" or "offline");
+    returns the report dict."""
     import sys
 
     from tqdm import tqdm
@@ -227,7 +252,7 @@ def evaluate_plays(plays, sim_config=None, seed: int = 0, progress: bool = False
     cfg = sim_config or SimConfig()
     for i, play in enumerate(tqdm(plays, total=total, disable=not progress, unit="play",
                                   desc="ingest-eval", file=sys.stderr)):
-        evaluate_play(play, cfg, seed + i, totals, pipeline_kwargs)
+        evaluate_play(play, cfg, seed + i, totals, pipeline_kwargs, smoother)
     return totals.result()
 
 
@@ -251,11 +276,12 @@ def run(args: argparse.Namespace) -> int:
     if args.max_plays is not None:
         plays = itertools.islice(plays, args.max_plays)
     cfg = SimConfig(noise_in=args.noise_in, outlier_rate=args.outlier_rate, loss_rate=args.loss_rate)
-    report = evaluate_plays(plays, cfg, seed=args.seed, progress=True, total=len(keys))
-    report.update(seed=args.seed, noise_in=args.noise_in, outlier_rate=args.outlier_rate,
+    report = evaluate_plays(plays, cfg, seed=args.seed, progress=True, total=len(keys),
+                            smoother=args.smoother)
+    report.update(smoother=args.smoother, seed=args.seed, noise_in=args.noise_in, outlier_rate=args.outlier_rate,
                   loss_rate=args.loss_rate, data=str(args.data))
     if args.json:  # NaN (nothing to measure, e.g. no outliers injected) becomes null
-        print(json.dumps({k: None if isinstance(v, float) and v != v else v for k, v in report.items()},
+        print(json.dumps({k: None if isinstance(v, float) and math.isnan(v) else v for k, v in report.items()},
                          allow_nan=False))
     else:
         width = max(len(k) for k in report)

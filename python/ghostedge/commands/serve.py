@@ -19,6 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offence", help="offence club, with a registry CSV --roster")
     p.add_argument("--defence", help="defence club, with a registry CSV --roster")
     p.add_argument("--model", help="ONNX model (default: the shipped one)")
+    p.add_argument("--shm", metavar="NAME",
+                   help="also write every result into the POSIX shared-memory block NAME (/dev/shm/NAME; "
+                        "layout: docs/shared-memory.md), for graphics engines on this machine")
     p.add_argument("--until-end", action="store_true", help="exit after the first 'end' control message")
     p.add_argument("--max-idle", type=float, default=None, metavar="S", help="exit after S seconds without datagrams")
     p.add_argument("--json", action="store_true", help="on exit, print the server counters as one JSON object")
@@ -46,12 +49,29 @@ def load_roster_file(path: str, offence: str | None, defence: str | None):
                   offence=offence, defence=defence, registry=reg)
 
 
+class _FrameCounter:
+    """Frames served, on one self-overwriting stderr line when stderr is a terminal (the live
+    process imports nothing it does not need: no tqdm)."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.frames, self._shown = stream, 0, 0.0
+        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
+
+    def update(self, n: int = 1) -> None:
+        import time
+
+        self.frames += n
+        now = time.monotonic()
+        if self.enabled and now - self._shown >= 0.5:
+            self._shown = now
+            self.stream.write(f"\rframes: {self.frames}")
+            self.stream.flush()
+
+
 def run(args) -> int:
     import json
     import logging
     import sys
-
-    from tqdm import tqdm
 
     from ..live import EngineConfig
     from ..net import GhostServer, parse_hostport
@@ -59,12 +79,14 @@ def run(args) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     roster = load_roster_file(args.roster, args.offence, args.defence) if args.roster else None
     server = GhostServer(parse_hostport(args.listen), parse_hostport(args.send), fmt=args.format,
-                         config=EngineConfig(model_path=args.model), roster=roster)
+                         config=EngineConfig(model_path=args.model, shm_name=args.shm), roster=roster)
     print(f"ghostedge serve: listening on {server.address[0]}:{server.address[1]}, sending "
-          f"{args.format} to {args.send}", file=sys.stderr)
+          f"{args.format} to {args.send}"
+          + (f", writing shared memory /{args.shm.lstrip('/')} (from the first roster)" if args.shm else ""),
+          file=sys.stderr)
     try:
-        with tqdm(desc="frames", unit="frame", file=sys.stderr) as bar:
-            stats = server.run(until_end=args.until_end, max_idle_s=args.max_idle, progress=bar)
+        stats = server.run(until_end=args.until_end, max_idle_s=args.max_idle,
+                           progress=_FrameCounter(sys.stderr))
     except KeyboardInterrupt:
         stats = dict(server.stats)
     finally:

@@ -7,7 +7,8 @@ HELP = (
     "Replay real plays back to back as one continuous game (default 180 minutes at 10 Hz) through "
     "the live engine as fast as possible, injecting faults (garbage, corrupt and lost packets, "
     "clock jumps, dead and unknown tags, NaN/Inf frames, bad model files, slow inference); reports "
-    "frames answered, exceptions, faults injected vs counted, memory, latency and recovery."
+    "frames answered, exceptions, faults injected vs counted, memory, latency and recovery. Exits 1 "
+    "on an unanswered frame, an exception, an uncounted fault or an unrecovered episode."
 )
 
 
@@ -28,21 +29,23 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     import json
+    import sys
 
     from ..jsonsafe import json_safe
     from ..sim.faults import parse_fault_kinds
-    from ..sim.soak import SoakConfig, run_soak
+    from ..sim.soak import SoakConfig, run_soak, soak_failures
 
     if args.game_minutes <= 0:
         raise ValueError("--game-minutes must be positive")
     report = run_soak(SoakConfig(game_minutes=args.game_minutes, faults=parse_fault_kinds(args.faults),
                                  seed=args.seed, data=args.data, model_path=args.model,
                                  predictor=args.predictor))
+    failures = report["gate_failures"] = soak_failures(report)
     if args.json:
         print(json.dumps(json_safe(report, ndigits=None), allow_nan=False))
     else:
         for key, value in report.items():
             print(f"{key}: {value}")
-    healthy = (report["exceptions"] == 0 and report["frames_answered"] == report["frames"]
-               and report["faults_counted"] == report["faults_injected"])
-    return 0 if healthy else 1
+    for line in failures:
+        print(f"ghostedge soak: FAILED: {line}", file=sys.stderr)
+    return 1 if failures else 0

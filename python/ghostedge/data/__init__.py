@@ -26,7 +26,8 @@ _LAZY = {
     "Dataset": "loader", "build_play": "loader", "frame_rate": "loader", "load_dataset": "loader",
     "missing_frame_summary": "loader", "normalize_tracking_direction": "loader",
     "read_tracking_csv": "loader",
-    "find_ngs_data": "locations", "load_samples": "locations", "sample_data_dir": "locations",
+    "find_ngs_data": "locations", "find_ngs_games_data": "locations", "load_samples": "locations",
+    "sample_data_dir": "locations",
 }
 
 __all__ = [

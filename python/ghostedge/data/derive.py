@@ -4,6 +4,9 @@ Applied by :func:`ghostedge.data.load_dataset` to every format, each step only w
 missing (a provider's own value always wins), and each counted in ``Dataset.derived`` (shown by
 ``ghostedge inspect``):
 
+- ``possessionTeam``: the club of the play's quarterback (the one club with a ``QB`` on the
+  play), for tracking that comes without a plays table; plays with no or two such clubs keep it
+  missing (counted as undetermined).
 - ``defensiveTeam``: the play's other club (the one that is neither the possession club nor the ball).
 - ``playDirection``: where the offence lines up at the snap. At the first ``ball_snap`` /
   ``snap_direct`` frame (else the first kick event, else the play's first frame), the mean x of
@@ -140,6 +143,19 @@ def complete_plays(tracking: pd.DataFrame, plays: pd.DataFrame | None) -> tuple[
         plays = tracking[KEYS].drop_duplicates().reset_index(drop=True)
     plays = plays.copy()
 
+    # Possession club: the quarterback's.
+    if "club" in tracking.columns and "position" in tracking.columns:
+        need = _missing(plays, "possessionTeam")
+        if need.any():
+            qb = tracking.loc[tracking["position"].astype(object) == "QB", KEYS + ["club"]].drop_duplicates()
+            one = qb.groupby(KEYS)["club"].agg(lambda s: s.iloc[0] if len(s) == 1 else None).dropna()
+            if "possessionTeam" not in plays.columns:
+                plays["possessionTeam"] = None
+            found = pd.Series(one.reindex(pd.MultiIndex.from_frame(plays[KEYS])).to_numpy(), index=plays.index)
+            plays["possessionTeam"] = plays["possessionTeam"].astype(object).where(~need, found)
+            report["possession_team"] = {"derived": int(found[need].notna().sum()),
+                                         "undetermined": int(found[need].isna().sum())}
+
     # Defending club.
     if "possessionTeam" in plays.columns and "club" in tracking.columns:
         need = _missing(plays, "defensiveTeam") & plays["possessionTeam"].notna()
@@ -164,7 +180,9 @@ def complete_plays(tracking: pd.DataFrame, plays: pd.DataFrame | None) -> tuple[
     derived_sources = None
     if need_dir:
         dirs = derive_play_directions(tracking, plays)
-        dirs = dirs[[k in need_dir for k in map(tuple, dirs[KEYS].to_numpy().tolist())]]
+        wanted = pd.Series([k in need_dir for k in map(tuple, dirs[KEYS].to_numpy().tolist())],
+                           index=dirs.index, dtype=bool)
+        dirs = dirs[wanted]
         pos = _play_positions(tracking, dirs)
         values = dirs["playDirection"].to_numpy(dtype=object)
         per_row = np.where(pos >= 0, values[np.maximum(pos, 0)] if len(values) else None, None)

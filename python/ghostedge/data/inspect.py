@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from . import formats as fm
 from . import sportradar as sr
@@ -291,9 +292,10 @@ def inspect_play_files(p: Path, files: list[Path], progress: bool = False) -> di
         for g, n in pl["gameId"].value_counts().items():
             row = ds.games.set_index("gameId").loc[g]
             entry = games.setdefault(int(g), {
-                "gameId": int(g), "gameSourceId": row["gameSourceId"],
-                "game": f"{row['visitorTeamAbbr']}@{row['homeTeamAbbr']}", "season": row["season"],
-                "week": row["week"], "plays": 0, "folders": []})
+                "gameId": int(g), "gameSourceId": str(row["gameSourceId"]),
+                "game": f"{row['visitorTeamAbbr']}@{row['homeTeamAbbr']}",
+                "season": None if pd.isna(row["season"]) else int(row["season"]),
+                "week": None if pd.isna(row["week"]) else int(row["week"]), "plays": 0, "folders": []})
             entry["plays"] += int(n)
             entry["folders"].append(str(folder))
     if not games:

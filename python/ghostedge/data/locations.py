@@ -31,6 +31,20 @@ def find_ngs_data(*candidates: str | Path) -> Path | None:
     return None
 
 
+def find_ngs_games_data(*candidates: str | Path) -> Path | None:
+    """The folder of the shared complete NGS games (Sportradar JSON play files), for developer
+    tools that use it when it is there: ``$GHOSTEDGE_NGS_GAMES_DATA``, else the first of
+    ``candidates`` holding ``*.json.gz`` play files one folder down (one folder per game), else
+    ``shared/data/ngs_games_2018`` beside this source tree; None when there is none."""
+    env = os.environ.get("GHOSTEDGE_NGS_GAMES_DATA")
+    here = Path(__file__).resolve().parents
+    beside_tree = [here[4] / "shared" / "data" / "ngs_games_2018"] if len(here) > 4 else []
+    for cand in ([Path(env)] if env else []) + [Path(c) for c in candidates] + beside_tree:
+        if cand.is_dir() and next(cand.glob("*/*.json.gz"), None) is not None:
+            return cand
+    return None
+
+
 def load_samples() -> Dataset:
     """The shipped sample pass plays (real NGS tracking; see samples/README.md)."""
     return load_dataset(sample_data_dir())

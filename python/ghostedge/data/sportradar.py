@@ -5,8 +5,8 @@ Recognised by content, never by name: a JSON object ``{"play_tracking": {"game",
 "away", "ball"}}``. What the format has and what is made of it (docs/data-formats.md):
 
 - ids: ``srus_id`` UUIDs. Games and players get a stable integer id derived from the UUID
-  (:func:`stable_id`, 52 bits, so it is exact as a float and in JSON); collisions within a
-  load are an error. The UUIDs are kept (``gameSourceId``, ``playSourceId``, tracking column
+  (:func:`stable_id`: a hash into 10**8 .. 2**31 - 1, the range the tag registry and the OSC
+  output can carry); two UUIDs of one load on the same id are an error. The UUIDs are kept (``gameSourceId``, ``playSourceId``, tracking column
   ``playerSourceId`` -> ``Play.player_source_ids``). A player entry without ``srus_id`` gets an
   id from (game, club, first name, last name, position), counted. ``playId`` is the play's
   ``reference`` (the league's play number, unique within a game).
@@ -39,7 +39,6 @@ from pathlib import Path
 
 import numpy as np
 import orjson
-import pandas as pd
 
 from .formats import DataFormatError
 from .play import BALL_NFL_ID
@@ -48,7 +47,11 @@ FORMAT_NAME = "sportradar-json"
 FORMAT_DESCRIPTION = "Sportradar NGS play-tracking JSON, one file per play (play_tracking: game, play, home, away, ball)"
 JSON_SUFFIXES = (".json", ".json.gz")
 FRAME_MS = 100
-ID_BITS = 52  # stable ids below 2**52: exact in float64 and JSON
+# Stable ids live where the rest of ghostedge can carry them: tag ids are 2 * nflId + 1 in 32
+# bits and the OSC output sends nflIds as int32, so ids stay below 2**31; and at or above 10**8,
+# above every real nflId (at most 7 digits), so a mixed load never confuses the two.
+STABLE_ID_MIN = 100_000_000
+STABLE_ID_MAX = 2**31 - 1
 MAX_PLAY_FRAMES = 36_000  # as the CSV loader: one hour at 10 Hz
 MAX_JSON_BYTES = 256 * 1024 * 1024  # a play file is under 2 MB; refuse anything absurd (gzip bombs)
 PASS_EVENTS_FIRST = ("pass_forward", "pass_shovel", "pass_arrived", "pass_outcome_caught",
@@ -69,9 +72,9 @@ class NoPlayFiles(DataFormatError):
 
 
 def stable_id(kind: str, text: str) -> int:
-    """A deterministic positive integer id (< 2**52) for a provider id string."""
+    """A deterministic integer id in [STABLE_ID_MIN, STABLE_ID_MAX] for a provider id string."""
     digest = hashlib.blake2b(f"ghostedge:{kind}:{text}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") & ((1 << ID_BITS) - 1) or 1
+    return STABLE_ID_MIN + int.from_bytes(digest, "big") % (STABLE_ID_MAX - STABLE_ID_MIN + 1)
 
 
 def list_play_files(folder: Path) -> list[Path]:
@@ -86,7 +89,10 @@ def list_play_files(folder: Path) -> list[Path]:
 
 
 def looks_like_json(path: Path) -> bool:
-    """True when a file's first non-blank byte (after gunzip) opens a JSON object or array."""
+    """True for a ``.json`` / ``.json.gz`` name, or when a file's first non-blank byte (after
+    gunzip) opens a JSON object or array (so that a play file under another name is read too)."""
+    if path.name.lower().endswith(JSON_SUFFIXES):
+        return True
     try:
         with open(path, "rb") as fh:
             head = fh.read(2)
@@ -130,12 +136,14 @@ def is_play_tracking(doc) -> bool:
 
 
 def _need(obj, key: str, kind, where: str, path: Path):
+    """obj[key], checked to be of ``kind``; PlayFileError naming the file and the key path otherwise."""
+    name = f"{where}.{key}" if where else key
     if not isinstance(obj, dict) or key not in obj:
-        raise PlayFileError(f"{path}: no '{where}.{key}' (not Sportradar play tracking of the expected shape)")
+        raise PlayFileError(f"{path}: no '{name}' (not Sportradar play tracking of the expected shape)")
     value = obj[key]
     if not isinstance(value, kind):
         names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        raise PlayFileError(f"{path}: '{where}.{key}' is {type(value).__name__}, expected {names}")
+        raise PlayFileError(f"{path}: '{name}' is {type(value).__name__}, expected {names}")
     return value
 
 
@@ -413,125 +421,3 @@ def read_play_file(path: str | os.PathLike) -> ParsedPlay:
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError) as exc:
         # Hostile content of the right overall shape: still one clear error naming the file.
         raise PlayFileError(f"{p}: unexpected content ({type(exc).__name__}: {exc})"[:400]) from None
-
-
-# ---------------------------------------------------------------------------------------------
-# Many files.
-
-
-@dataclass
-class SportradarTables:
-    """What a set of play files makes: canonical tables, the files refused and why, counts."""
-
-    tracking: pd.DataFrame
-    plays: pd.DataFrame
-    games: pd.DataFrame
-    players: pd.DataFrame
-    rejected_files: list[dict]
-    stats: dict
-
-
-def _categorical(entity_values: list, rows: np.ndarray) -> pd.Categorical:
-    codes, uniques = pd.factorize(pd.Series(entity_values, dtype=object), use_na_sentinel=True)
-    return pd.Categorical.from_codes(codes[rows], categories=pd.Index(uniques, dtype=object))
-
-
-def load_play_files(paths: list[Path], strict: bool = False, progress: bool = False) -> SportradarTables:
-    """Read play files into canonical tables.
-
-    ``strict``: raise on the first unreadable file (a single file given by the user); otherwise
-    refuse it with its reason in ``rejected_files`` and go on.
-    """
-    from tqdm import tqdm
-
-    parsed: list[ParsedPlay] = []
-    rejected: list[dict] = []
-    seen_plays: dict[tuple[int, int], tuple[str | None, Path]] = {}
-    games: dict[int, dict] = {}
-    id_owner: dict[int, str] = {}
-    stats: Counter = Counter()
-
-    def refuse(path: Path, reason: str) -> None:
-        if strict:
-            raise PlayFileError(reason)
-        rejected.append({"path": str(path), "reason": reason})
-
-    bar = tqdm(paths, desc="load", unit="file", disable=not progress)
-    for path in bar:
-        try:
-            pp = read_play_file(path)
-        except DataFormatError as exc:
-            refuse(path, str(exc))
-            continue
-        g, pl = pp.play["gameId"], pp.play["playId"]
-        previous = seen_plays.get((g, pl))
-        if previous is not None:
-            same = previous[0] is not None and previous[0] == pp.play["playSourceId"]
-            refuse(path, f"{path}: " + (f"the same play as {previous[1]} (play srus_id {previous[0]})" if same else
-                                         f"playId {pl} of game {pp.play['gameSourceId']} is already {previous[1]}"))
-            continue
-        known = games.get(g)
-        if known is not None and (known["homeTeamAbbr"], known["visitorTeamAbbr"]) != (
-                pp.game["homeTeamAbbr"], pp.game["visitorTeamAbbr"]):
-            refuse(path, f"{path}: game {pp.game['gameSourceId']} is {known['visitorTeamAbbr']}@"
-                         f"{known['homeTeamAbbr']} in other files, {pp.game['visitorTeamAbbr']}@"
-                         f"{pp.game['homeTeamAbbr']} here")
-            continue
-        game_key = f"game {pp.game['gameSourceId']}"
-        if id_owner.setdefault(g, game_key) != game_key:
-            raise DataFormatError(f"stable id collision: {game_key} and {id_owner[g]} both map to {g}")
-        for e in pp.entities:
-            if e.nfl_id == BALL_NFL_ID:
-                continue
-            key = (f"player {e.source_id}" if e.source_id else
-                   f"player without srus_id {pp.play['gameSourceId']}|{e.club}|{e.first_name}|{e.last_name}|{e.position}")
-            if id_owner.setdefault(e.nfl_id, key) != key:
-                raise DataFormatError(f"stable id collision: {key} and {id_owner[e.nfl_id]} both map to "
-                                      f"{e.nfl_id}; the load cannot keep players apart")
-        seen_plays[(g, pl)] = (pp.play["playSourceId"], path)
-        games.setdefault(g, {**pp.game, "plays": 0})["plays"] += 1
-        stats.update(pp.stats)
-        parsed.append(pp)
-    if not parsed:
-        raise NoPlayFiles(f"no readable play file among {len(paths)}" +
-                          (f"; first refusal: {rejected[0]['reason']}" if rejected else ""), rejected)
-
-    # Concatenate: per-row arrays, entity-level text as categoricals.
-    entities = [e for pp in parsed for e in pp.entities]
-    offsets = np.cumsum([0] + [len(pp.entities) for pp in parsed])
-    rows = np.concatenate([pp.entity_rows + off for pp, off in zip(parsed, offsets[:-1])])
-    n_rows = np.array([pp.frame.size for pp in parsed])
-    frame = np.concatenate([pp.frame for pp in parsed])
-    events = np.concatenate([pp.events[pp.frame] for pp in parsed])
-    event_codes, event_names = pd.factorize(pd.Series(np.where(events == "", None, events), dtype=object),
-                                            use_na_sentinel=True)
-    tracking = pd.DataFrame({
-        "gameId": np.repeat([pp.play["gameId"] for pp in parsed], n_rows).astype(np.int64),
-        "playId": np.repeat([pp.play["playId"] for pp in parsed], n_rows).astype(np.int64),
-        "nflId": np.array([e.nfl_id for e in entities], dtype=np.int64)[rows],
-        "displayName": _categorical([("football" if e.nfl_id == BALL_NFL_ID else
-                                      f"{e.first_name} {e.last_name}".strip() or None) for e in entities], rows),
-        "position": _categorical([e.position or None for e in entities], rows),
-        "club": _categorical([e.club for e in entities], rows),
-        "frameId": frame,
-        "time": np.concatenate([pp.time_ms for pp in parsed]).astype("datetime64[ms]"),
-        "x": np.concatenate([pp.x for pp in parsed]),
-        "y": np.concatenate([pp.y for pp in parsed]),
-        "s": np.concatenate([pp.s for pp in parsed]),
-        "dir": np.concatenate([pp.dir for pp in parsed]),
-        "event": pd.Categorical.from_codes(event_codes, categories=pd.Index(event_names, dtype=object)),
-        "playerSourceId": _categorical([e.source_id or None for e in entities], rows),
-    })
-    plays = pd.DataFrame([pp.play for pp in parsed])
-    players = pd.DataFrame([
-        {"nflId": e.nfl_id, "playerSourceId": e.source_id or None, "displayName": f"{e.first_name} {e.last_name}".strip(),
-         "firstName": e.first_name, "lastName": e.last_name, "position": e.position,
-         "positionGroup": e.position_group, "club": e.club, "idDerived": e.id_derived}
-        for e in entities if e.nfl_id != BALL_NFL_ID
-    ]).drop_duplicates("nflId").reset_index(drop=True)
-    stats["files"] = len(paths)
-    stats["plays"] = len(parsed)
-    stats["rejected_files"] = len(rejected)
-    stats["players_without_srus_id"] = int(players["idDerived"].sum())
-    return SportradarTables(tracking=tracking, plays=plays, games=pd.DataFrame(list(games.values())),
-                            players=players, rejected_files=rejected, stats=dict(sorted(stats.items())))

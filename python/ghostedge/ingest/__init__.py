@@ -2,8 +2,9 @@
 
 Owns the wire format (``wire``: encoder, streaming decoder, capture files, header parser), the
 tag registry (``registry``: tag -> player / ball), the live pipeline (``pipeline``: decode ->
-fuse -> Kalman filter, a thin wrapper over the compiled core) and the packet schedule
-(``schedule``: which packets a receiver pushes before it closes each frame).
+fuse -> Kalman filter, a thin wrapper over the compiled core), the packet schedule
+(``schedule``: which packets a receiver pushes before it closes each frame) and archived
+captures as plays (``captures``: for ``ghostedge batch --captures``).
 
 May import: ``ghostedge._core``, ``constants``, ``data.play`` (the domain vocabulary). Never
 pandas, plotting, torch or anything above it.

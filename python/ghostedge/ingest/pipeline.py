@@ -144,14 +144,26 @@ def filter_tracks(time_us, x, y, o=None, *, meas_sigma_yd: float = 0.03, o_sigma
     """Offline: the live filter run over whole [T, N] position arrays (NaN = no measurement),
     e.g. a play or a season of fused positions. Returns x, y, s, a, dir, o, flags ([T, N]) and
     ``rejected`` (measurements refused as outliers). The GIL is released while it runs."""
-    kwargs = {} if jerk_psd is None else {"jerk_psd": float(jerk_psd)}
-    return _core.filter_tracks(
-        np.ascontiguousarray(time_us, dtype=np.int64), np.ascontiguousarray(x, dtype=np.float64),
-        np.ascontiguousarray(y, dtype=np.float64),
-        None if o is None else np.ascontiguousarray(o, dtype=np.float64),
-        meas_sigma_yd=float(meas_sigma_yd), o_sigma_deg=float(o_sigma_deg), is_ball=bool(is_ball),
-        max_speed_yps=float(max_speed_yps), hold_time_s=float(hold_time_s), **kwargs,
-    )
+    return _core.filter_tracks(*track_inputs(time_us, x, y, o), **filter_keywords(
+        meas_sigma_yd, o_sigma_deg, is_ball, max_speed_yps, jerk_psd, hold_time_s))
+
+
+def track_inputs(time_us, x, y, o=None) -> tuple:
+    """[T] times and [T, N] x, y (and o) as the compiled batch filters take them (no copy when
+    they already are C-contiguous int64 / float64)."""
+    return (np.ascontiguousarray(time_us, dtype=np.int64), np.ascontiguousarray(x, dtype=np.float64),
+            np.ascontiguousarray(y, dtype=np.float64),
+            None if o is None else np.ascontiguousarray(o, dtype=np.float64))
+
+
+def filter_keywords(meas_sigma_yd: float, o_sigma_deg: float, is_ball: bool, max_speed_yps: float,
+                    jerk_psd: float | None, hold_time_s: float) -> dict:
+    """The batch filters' keyword arguments (``jerk_psd`` None: the filter's default)."""
+    out = dict(meas_sigma_yd=float(meas_sigma_yd), o_sigma_deg=float(o_sigma_deg), is_ball=bool(is_ball),
+               max_speed_yps=float(max_speed_yps), hold_time_s=float(hold_time_s))
+    if jerk_psd is not None:
+        out["jerk_psd"] = float(jerk_psd)
+    return out
 
 
 _FRAME_FIELDS = ("x", "y", "s", "a", "dir", "o", "flags", "raw_x", "raw_y", "raw_time_us")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..constants import FIELD_LENGTH_YD, FIELD_WIDTH_YD, FRAME_RATE_HZ
 
-ENGINE_API_VERSION = 1
+ENGINE_API_VERSION = 2  # 2: results held per thread, set_roster swaps live, shm output
 
 
 class EngineStateError(RuntimeError):
@@ -25,6 +25,16 @@ class EngineConfig:
     max_age_s: float = 0.25  # or older than this (wall clock since its frame was ticked)
     warmup_runs: int = 3  # inferences run in activate() so the first live frame is not slow
     require_model: bool = False  # True: activate() raises when the model cannot be loaded
+    # Capacity chosen at activate(): results, model buffers and IO bindings for this many
+    # defensive backs x receivers (at least the roster's), so that no frame and no set_roster()
+    # while active allocates them again or rebuilds a TensorRT engine.
+    max_defenders: int = 11
+    max_receivers: int = 11
+    # Threads that may hold a result at once (the feed thread and the render threads): each
+    # holds its own until its next latest()/tick()/push_frame() (docs/plugin-api.md).
+    max_result_readers: int = 4
+    worker_join_timeout_s: float = 30.0  # deactivate() waits this long for a model call to end
+    shm_name: str | None = None  # also write every result into this shared-memory block
     detect_pass: bool = True  # detect release/arrival from the ball tag (host events always work)
     field_length_yd: float = FIELD_LENGTH_YD
     field_width_yd: float = FIELD_WIDTH_YD

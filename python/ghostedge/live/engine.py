@@ -7,36 +7,37 @@ Lifecycle (docs/plugin-api.md has the thread rules and the result schema)::
     engine.activate()                        # model loaded, providers picked, warm-up, buffers
     while live:
         engine.push_packets(datagram)        # raw tag-read bytes, any chunking   (feed thread)
-        result = engine.tick(frame_time_us)  # one tracking frame; returns at once (host thread)
-        result = engine.latest()             # freshest finished result, any time (host thread)
+        result = engine.tick(frame_time_us)  # one tracking frame; returns at once (feed thread)
+        result = engine.latest()             # freshest finished result, any time (any thread)
     engine.deactivate(); engine.close()
 
 The per-frame calls (``push_packets``, ``push_frame``, ``tick``, ``latest``, ``signal_event``)
 never raise and never wait for inference: inference runs on a worker thread and ``latest``
-returns the newest finished result, flagged ``stale`` when it is behind. Errors go to counters,
+returns the newest finished result, flagged ``stale`` when it is behind. Each thread's result
+stays unchanged until that thread's next call (``handoff.py``). Errors go to counters,
 ``last_error`` and the ``ghostedge.engine`` logger. Lifecycle misuse (activate twice, close
-twice, set_roster after close, ...) raises :class:`EngineStateError`: that is a programming
-error of the host, not a data problem.
+twice, set_roster after close, a roster beyond the activated capacity, ...) raises
+:class:`EngineStateError`: that is a programming error of the host, not a data problem.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from typing import Any
 
 import numpy as np
 
+from ..constants import DT_S
 from .config import ENGINE_API_VERSION, EngineConfig, EngineStateError
-from .events import PassDetector
-from .result import COUNTERS, INGEST_ROW_FIELDS, GhostResult, ingest_rows_to_frame
+from .handoff import ResultHandoff
+from .play_state import PlayState
+from .result import COUNTERS, GhostResult, ingest_rows_to_frame
 from .roster import Roster
-from .worker import EngineWorker, Job
+from .worker import EngineWorker
 
 log = logging.getLogger("ghostedge.engine")
-_HISTORY = 4  # frames kept: the model needs t-2..t, the pass detector one more for speeds
 
 
 class Engine(EngineWorker):
@@ -48,27 +49,35 @@ class Engine(EngineWorker):
         """``model``: an object with ``predict_frame(...)`` like ``GhostModel`` to use instead of
         loading ``config.model_path`` (for tests and hosts that share one model)."""
         self.config = config or EngineConfig()
-        if self.config.rate_hz <= 0 or self.config.horizon < 1:
+        c = self.config
+        if not (c.rate_hz > 0) or c.horizon < 1:
             raise ValueError("rate_hz must be > 0 and horizon >= 1")
-        self.dt_s = 1.0 / self.config.rate_hz
+        if c.max_defenders < 1 or c.max_receivers < 1 or c.max_result_readers < 1:
+            raise ValueError("max_defenders, max_receivers and max_result_readers must be >= 1")
+        self.dt_s = 1.0 / c.rate_hz
         self._injected_model = model
         self._model = None
         self._predict_into = None  # the model's predict_frame_into, when it has one
         self._state = "created"  # created -> active -> inactive -> closed
         self._roster: Roster | None = None
-        self._lock = threading.Lock()  # guards only pointer swaps; never held while computing
+        self._play: PlayState | None = None  # the active roster's state (swapped, never edited)
+        self._handoff: ResultHandoff | None = None
+        self._shm = None  # the shared-memory output (config.shm_name)
+        self._jobs_lock = threading.Lock()  # guards the job mailbox; held for reference swaps only
+        self._pending = None  # the job waiting for the worker (latest wins)
+        self._working = None  # the job the worker is on
         # Counters live as long as the engine (across activations and rosters).
         self._counters: dict[str, int] = {k: 0 for k in COUNTERS}
         self._last_error = ""
         self._worker: threading.Thread | None = None
+        self._worker_stop: threading.Event | None = None
         self._wake = threading.Event()
-        self._stop = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
-        self._inactive_result = GhostResult(1, 1, self.config.horizon, self.dt_s)
+        self._inactive_result = GhostResult(1, 1, c.horizon, self.dt_s)
         self.providers: list[str] = []
 
-    # -- lifecycle -------------------------------------------------------------------------
+    # -- lifecycle (control thread) ----------------------------------------------------------
 
     @property
     def state(self) -> str:
@@ -78,53 +87,84 @@ class Engine(EngineWorker):
     def model_loaded(self) -> bool:
         return self._model is not None
 
+    @property
+    def capacity(self) -> tuple[int, int]:
+        """(defensive backs, receivers) the results and model buffers hold; (0, 0) before the
+        first activate()."""
+        h = self._handoff
+        return (0, 0) if h is None else (h.max_defenders, h.max_receivers)
+
     def set_roster(self, roster: Roster) -> None:
-        """Static data for the next play. Allowed when created, active or inactive (not closed);
-        when active, pending frames are dropped and buffers resized (control thread only)."""
+        """Static data for the next play. Allowed when created, active or inactive (not closed).
+        While active the new roster's state is built here (control thread) and swapped in
+        without stopping the worker: frames of the old roster still in flight are dropped and
+        ``latest()`` answers "no result yet" (``frame_id`` -1) until the new roster's first
+        result. A roster with more defensive backs or receivers than the capacity chosen at
+        activate() raises EngineStateError: deactivate(), set_roster(), activate()."""
         if self._state == "closed":
             raise EngineStateError("set_roster() after close(): create a new Engine")
         if not isinstance(roster, Roster):
             raise TypeError("set_roster() takes a ghostedge.engine.Roster")
-        self._roster = roster
         if self._state == "active":
-            self._stop_worker()
-            self._allocate()
-            self._warm_up()
-            self._start_worker()
+            d, r = len(roster.defenders()), len(roster.receivers())
+            cap_d, cap_r = self.capacity
+            if d > cap_d or r > cap_r:
+                raise EngineStateError(
+                    f"set_roster(): {d} defensive backs x {r} receivers is beyond the {cap_d} x "
+                    f"{cap_r} allocated by activate(); call deactivate(), set_roster(), activate() "
+                    "(or raise EngineConfig.max_defenders / max_receivers)")
+            self._swap_play(PlayState(roster, self.config, self.dt_s))
+        self._roster = roster
 
     def activate(self) -> None:
-        """Load the model, pick providers, warm up, allocate every buffer, start the worker."""
+        """Load the model (checking its frame rate against ``rate_hz``), pick providers, allocate
+        every buffer for the capacity (``max_defenders`` x ``max_receivers``, at least the
+        roster's), warm up, start the worker."""
         if self._state == "active":
             raise EngineStateError("activate() called twice: call deactivate() first")
         if self._state == "closed":
             raise EngineStateError("activate() after close(): create a new Engine")
         if self._roster is None:
             raise EngineStateError("activate() needs a roster: call set_roster() first")
+        if self._worker is not None and self._worker.is_alive():
+            raise EngineStateError(
+                "activate(): the previous inference worker has not stopped (a model call has run "
+                f"longer than worker_join_timeout_s = {self.config.worker_join_timeout_s} s); "
+                "try again once it returns")
+        c = self.config
+        cap_d = max(c.max_defenders, len(self._roster.defenders()))
+        cap_r = max(c.max_receivers, len(self._roster.receivers()))
         if self._model is None:
-            self._load_model()
-        self._allocate()
-        self._warm_up()
+            self._load_model(cap_d * cap_r)
+        if self.capacity != (cap_d, cap_r):
+            self._handoff = ResultHandoff(cap_d, cap_r, c.horizon, self.dt_s, c.max_result_readers)
+        reserve = getattr(self._model, "reserve", None)
+        if reserve is not None:
+            reserve(cap_d * cap_r)
+        if c.shm_name and self._shm is None:
+            from .shm import ShmOutput
+
+            self._shm = ShmOutput(c.shm_name, cap_d, cap_r, c.horizon)
+        play = PlayState(self._roster, c, self.dt_s)
+        self._swap_play(play)
+        self._warm_up(play, cap_d, cap_r)
         self._start_worker()
         self._state = "active"
 
     def deactivate(self) -> None:
-        """Stop the worker (waits for the running inference); buffers and model are kept."""
+        """Stop the worker (waits up to ``worker_join_timeout_s`` for the running inference);
+        buffers and model are kept. A worker still in a model call after that is left to
+        finish on its own (it publishes nothing more; counted ``errors_worker_stuck``), and
+        activate() refuses to start another until it has: never two workers."""
         if self._state != "active":
             raise EngineStateError(f"deactivate() when {self._state}, not active")
         self._stop_worker()
         self._state = "inactive"
 
-    def _start_worker(self) -> None:
-        self._stop.clear()
-        self._worker = threading.Thread(target=self._worker_loop, name="ghostedge-inference", daemon=True)
-        self._worker.start()
-
-    def _stop_worker(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._worker is not None:
-            self._worker.join(timeout=30.0)
-        self._worker = None
+    def release_result(self) -> bool:
+        """The calling thread gives up the result it holds and its reader place (for a render
+        thread that stops while the engine lives on). True if it held one."""
+        return self._handoff is not None and self._handoff.release()
 
     def close(self) -> None:
         """Release everything. Deactivates first when active. A second close() raises."""
@@ -132,8 +172,10 @@ class Engine(EngineWorker):
             raise EngineStateError("close() called twice")
         if self._state == "active":
             self.deactivate()
+        if self._shm is not None and not (self._worker is not None and self._worker.is_alive()):
+            self._shm.close()  # (a stuck worker may still write it: then the process exit does)
+        self._shm = None
         self._model = self._predict_into = None
-        self._pipeline = None
         self._state = "closed"
 
     def __enter__(self) -> Engine:
@@ -143,109 +185,102 @@ class Engine(EngineWorker):
         if self._state != "closed":
             self.close()
 
+    def _swap_play(self, play: PlayState) -> None:
+        """Make ``play`` current: the worker's waiting job of another play is dropped and the
+        results say "no result yet" until ``play``'s first one (the worker drops results of
+        other plays it was computing)."""
+        with self._jobs_lock:
+            if self._pending is not None:
+                self._pending = None
+            self._play = play
+        self._handoff.clear(play)
+
+    def _start_worker(self) -> None:
+        stop = self._worker_stop = threading.Event()
+        self._worker = threading.Thread(target=self._worker_loop, args=(stop,), name="ghostedge-inference",
+                                        daemon=True)
+        self._worker.start()
+
+    def _stop_worker(self) -> None:
+        if self._worker is None:
+            return
+        self._worker_stop.set()
+        self._wake.set()
+        self._worker.join(timeout=self.config.worker_join_timeout_s)
+        if self._worker.is_alive():  # kept in self._worker: activate() refuses while it lives
+            self._count("errors_worker_stuck")
+            self._error(f"deactivate(): the inference worker is still in a model call after "
+                        f"{self.config.worker_join_timeout_s} s; it will exit when the call returns")
+        else:
+            self._worker = None
+
     # -- setup helpers (not real-time) -------------------------------------------------------
 
-    def _load_model(self) -> None:
+    def _load_model(self, max_pairs: int) -> None:
         if self._injected_model is not None:
-            self._model = self._injected_model
+            model = self._injected_model
         else:
             try:
                 from ..model.inference import GhostModel
 
-                self._model = GhostModel(self.config.model_path, providers=self.config.providers)
+                model = GhostModel(self.config.model_path, providers=self.config.providers,
+                                   max_pairs=max_pairs)
             except Exception as exc:  # missing/corrupt model: degraded mode, or raise if asked
                 if self.config.require_model:
                     raise
                 self._count("errors_model_load")
                 self._error(f"model not loaded ({type(exc).__name__}: {exc}); "
                             "serving positions without ghosts")
-                self._model = None
-        self.providers = list(getattr(self._model, "providers", []) or [])
+                model = None
+        if model is not None:
+            self._check_frame_rate(model)
+        self._model = model
+        self.providers = list(getattr(model, "providers", []) or [])
         # GhostModel writes straight into the result buffers; other models (wrappers, test
         # doubles) only need predict_frame, whose output is copied.
-        self._predict_into = getattr(self._model, "predict_frame_into", None)
+        self._predict_into = getattr(model, "predict_frame_into", None)
 
-    def _allocate(self) -> None:
-        roster = self._roster
-        n = roster.n_players
-        self._defenders = roster.defenders()
-        self._receivers = roster.receivers()
-        self._passers = roster.passers()
-        d, r, h = max(1, self._defenders.size), max(1, self._receivers.size), self.config.horizon
-        self._ring_xy = np.full((2 * _HISTORY, n, 2), np.nan)
-        self._ring_o = np.full((2 * _HISTORY, n), np.nan)
-        self._ring_ball = np.full((2 * _HISTORY, 2), np.nan)
-        self._windows = [(self._ring_xy[h + 1:h + 1 + _HISTORY], self._ring_o[h + 1:h + 1 + _HISTORY],
-                          self._ring_ball[h + 1:h + 1 + _HISTORY]) for h in range(_HISTORY)]
-        self._ring_head = 0
-        self._hist_xy, self._hist_o, self._hist_ball = self._windows[0]
-        self._hist_valid = 0
-        self._bad_scratch = (np.zeros((n, 2), bool), np.zeros((n, 2), bool), np.zeros(n, bool))
-        self._frame_counter = 0
-        self._last_frame_id = -1
-        self._last_tick_monotonic = 0.0
-        # Triple-buffered input: the tick fills one, one waits, the worker reads one; only
-        # references are swapped under the lock (latest wins: a waiting frame is replaced).
-        self._job_fill, self._job_wait, self._job_work = Job(n), Job(n), Job(n)
-        self._job_pending = False
-        self._idle.set()
-        # Triple-buffered results: one published, one held by the host, one the worker writes.
-        self._results = [GhostResult(d, r, h, self.dt_s) for _ in range(3)]
-        self._published = 0
-        self._host_held = 0
-        self._detector = PassDetector(self.config, self.dt_s)
-        self._host_target = -1
-        self._slot_of_nfl = {int(v): i for i, v in enumerate(roster.nfl_ids)}
-        self._is_offense = roster.offence_mask()
-        self._context = self._model_context() if self._model is not None else None
-        self._pipeline = None
-        if roster.registry is not None:
-            from ..ingest.pipeline import IngestPipeline
+    def _check_frame_rate(self, model) -> None:
+        """The ghosts are steps of the model's frame interval and the features velocities over
+        it: a feed at another rate gives wrong ghosts, so it is refused. A model without
+        ``frame_dt_s`` (a test double, a wrapper) is taken to run at the package's 10 Hz."""
+        model_dt = float(getattr(model, "frame_dt_s", DT_S))
+        if abs(self.config.rate_hz * model_dt - 1.0) > 1e-6:
+            raise ValueError(
+                f"EngineConfig.rate_hz = {self.config.rate_hz:g} Hz, but the model "
+                f"({getattr(model, 'path', type(model).__name__)}) was trained at "
+                f"{1.0 / model_dt:g} Hz (frame_dt_s = {model_dt:g}): set rate_hz to the feed's "
+                "rate and use a model trained at it")
 
-            self._pipeline = IngestPipeline(roster.registry, rate_hz=self.config.rate_hz)
-            # ingest slot -> roster slot (a tagged player the roster does not list is ignored)
-            ids = np.asarray(self._pipeline.nfl_ids, dtype=np.int64)
-            self._ingest_slots = int(self._pipeline.n_players)
-            slot = np.array([self._slot_of_nfl.get(int(v), -1) for v in ids], dtype=np.int64)
-            self._ingest_src = np.flatnonzero(slot >= 0)  # ingest slots the roster knows
-            self._ingest_dst = slot[self._ingest_src]  # their roster slots
-            self._ingest_rows = np.full((len(INGEST_ROW_FIELDS), self._ingest_slots + 1), np.nan)
-            # tick_into writes row 0 of each [1, n + 1] array: views of one [5, n + 1] block
-            self._ingest_out = {k: self._ingest_rows[i:i + 1] for i, k in enumerate(INGEST_ROW_FIELDS)}
-            self._ingest_gather = np.empty((3, self._ingest_src.size))
-
-    def _warm_up(self) -> None:
+    def _warm_up(self, play: PlayState, cap_d: int, cap_r: int) -> None:
+        """Model calls at the roster's shape and at the smallest and largest batch of the
+        capacity, so that the first live frames are not slow and every provider has seen the
+        whole batch range (ONNX Runtime's arena grown, TensorRT's profile built) before a game."""
         if self._model is None or self.config.warmup_runs <= 0:
             return
-        n = self._roster.n_players
+        n = play.n_players
+        if n == 0:
+            return
         xy = np.tile(np.linspace([20.0, 5.0], [100.0, 48.0], n)[None], (3, 1, 1))
         o = np.zeros((3, n))
         ball = xy[:, 0, :].copy()
-        dfd, rcv = self._defenders, self._receivers
-        if dfd.size == 0 or rcv.size == 0:
-            return
-        for _ in range(self.config.warmup_runs):
-            try:
-                self._predict(xy, o, ball, dfd, rcv)
-            except Exception as exc:
-                self._count("errors_inference")
-                self._error(f"warm-up inference failed: {type(exc).__name__}: {exc}")
-                return
+        any_slot = np.arange(n)
+        dfd = play.defenders if play.defenders.size else any_slot[:1]
+        rcv = play.receivers if play.receivers.size else any_slot[:1]
+        # Indices may repeat: a warm-up batch only needs the shape.
+        shapes = [(dfd, rcv), (dfd[:1], rcv[:1]), (np.resize(dfd, cap_d), np.resize(rcv, cap_r))]
+        for runs, (d, r) in zip((self.config.warmup_runs, 1, 1), shapes):
+            for _ in range(runs):
+                try:
+                    self._predict(play, xy, o, ball, d, r)
+                except Exception as exc:
+                    self._count("errors_inference")
+                    self._error(f"warm-up inference failed: {type(exc).__name__}: {exc}")
+                    return
 
-    def _model_context(self):
-        """The model's play context (``ghostedge.model.frames.PlayContext``) from the roster's
-        static data; built once per roster."""
-        from types import SimpleNamespace
-
-        from ..model.frames import PlayContext
-
-        r = self._roster
-        return PlayContext.from_play(SimpleNamespace(
-            context=r.context, possession_team=r.offence, play_direction=r.play_direction))
-
-    def _predict(self, xy, o, ball, defenders, receivers):
-        return self._model.predict_frame(xy, o, ball, defenders, receivers, self._context,
-                                         horizon=self.config.horizon, is_offense=self._is_offense)
+    def _predict(self, play: PlayState, xy, o, ball, defenders, receivers):
+        return self._model.predict_frame(xy, o, ball, defenders, receivers, play.context,
+                                         horizon=self.config.horizon, is_offense=play.is_offense)
 
     # -- per-frame calls (never raise) -------------------------------------------------------
 
@@ -255,11 +290,12 @@ class Engine(EngineWorker):
         try:
             if self._state != "active":
                 return self._inactive_call("push_packets")
-            if self._pipeline is None:
+            pipeline = self._play.pipeline
+            if pipeline is None:
                 self._count("errors_ingest")
                 self._error("push_packets(): the roster has no tag registry (use push_frame)")
                 return False
-            self._pipeline.push(data)
+            pipeline.push(data)
             self._counters["packets_pushed"] += 1
             self._counters["bytes_pushed"] += len(memoryview(data).cast("B"))
             return True
@@ -276,19 +312,24 @@ class Engine(EngineWorker):
             if self._state != "active":
                 return self._inactive_call("push_frame") or self._inactive_result
             t0 = time.perf_counter()
+            play = self._play
             xy = np.asarray(xy, dtype=np.float64)
-            n = self._roster.n_players
-            if xy.shape != (n, 2):
-                raise ValueError(f"xy must be [{n}, 2] (roster slots), got {list(xy.shape)}")
-            self._advance_history()
+            if xy.shape != (play.n_players, 2):
+                raise ValueError(f"xy must be [{play.n_players}, 2] (roster slots), got {list(xy.shape)}")
+            play.advance_history()
             try:
-                self._hist_xy[-1] = xy
-                self._hist_o[-1] = np.nan if o is None else o
-                self._hist_ball[-1] = np.nan if ball_xy is None else ball_xy
-                self._drop_bad_values()
+                play.hist_xy[-1] = xy
+                play.hist_o[-1] = np.nan if o is None else o
+                play.hist_ball[-1] = np.nan if ball_xy is None else ball_xy
+                bad = play.drop_bad_values()
             finally:  # keep the ring's twin rows equal whatever happened
-                self._commit_history()
-            return self._after_frame(int(time_us), frame_id, t0, float("nan"))
+                play.commit_history()
+            if bad is not None:
+                self._counters["frames_bad_values"] += 1
+                self._counters["players_bad_values"] += bad[0]
+                self._error(f"push_frame: {bad[0]} player(s){' and the ball' if bad[1] else ''} "
+                            "with infinite or half-missing coordinates (treated as missing)")
+            return self._after_frame(play, int(time_us), frame_id, t0, float("nan"))
         except Exception as exc:
             self._count("errors_push_frame")
             self._error(f"push_frame: {type(exc).__name__}: {exc}")
@@ -300,38 +341,45 @@ class Engine(EngineWorker):
         try:
             if self._state != "active":
                 return self._inactive_call("tick") or self._inactive_result
-            if self._pipeline is None:
+            play = self._play
+            if play.pipeline is None:
                 raise RuntimeError("tick(): the roster has no tag registry (use push_frame)")
             t0 = time.perf_counter()
             # into preallocated rows: no allocation
-            self._pipeline.tick_into(int(time_us), self._ingest_out, 0)
-            self._advance_history()
+            play.pipeline.tick_into(int(time_us), play.ingest_out, 0)
+            play.advance_history()
             try:
-                ingest_rows_to_frame(self._ingest_rows, self._ingest_src, self._ingest_dst,
-                                     self._ingest_gather, self._hist_xy[-1], self._hist_o[-1],
-                                     self._hist_ball[-1])
+                ingest_rows_to_frame(play.ingest_rows, play.ingest_src, play.ingest_dst,
+                                     play.ingest_gather, play.hist_xy[-1], play.hist_o[-1],
+                                     play.hist_ball[-1])
             finally:  # keep the ring's twin rows equal whatever happened
-                self._commit_history()
+                play.commit_history()
             ingest_ms = (time.perf_counter() - t0) * 1e3
-            return self._after_frame(int(time_us), frame_id, t0, ingest_ms)
+            return self._after_frame(play, int(time_us), frame_id, t0, ingest_ms)
         except Exception as exc:
             self._count("errors_tick")
             self._error(f"tick: {type(exc).__name__}: {exc}")
             return self.latest()
 
-    def signal_event(self, name: str, target_nfl_id: int | None = None) -> bool:
+    def signal_event(self, name: str, time_us: int | None = None, target_nfl_id: int | None = None) -> bool:
         """Host-signalled event: ``pass_forward``, ``pass_arrived``, ``ball_snap`` or ``reset``
-        (new play: forget detection state). Applies to the newest frame. ``target_nfl_id``
-        with pass_forward: the host knows the target (overrides inference)."""
+        (new play: forget detection state), at the frame of ``time_us`` when the roster numbers
+        frames (``frame0_id`` / ``frame0_time_us``), else at the newest frame.
+        ``target_nfl_id`` with pass_forward: the host knows the target (overrides inference)."""
         try:
             if self._state != "active":
                 return self._inactive_call("signal_event")
-            frame_id = self._last_frame_id if self._last_frame_id >= 0 else 0
-            self._detector.signal(name, frame_id)
+            play = self._play
+            r = play.roster
+            if time_us is not None and r.frame0_id is not None and r.frame0_time_us is not None:
+                frame_id = play.frame_id_for(int(time_us), None)
+            else:
+                frame_id = play.last_frame_id if play.last_frame_id >= 0 else 0
+            play.detector.signal(name, frame_id)
             if name in ("reset", "ball_snap"):
-                self._host_target = -1
+                play.host_target = -1
             if target_nfl_id is not None:
-                self._host_target = self._slot_of_nfl.get(int(target_nfl_id), -1)
+                play.host_target = play.slot_of_nfl.get(int(target_nfl_id), -1)
             return True
         except Exception as exc:
             self._count("errors_event")
@@ -339,17 +387,17 @@ class Engine(EngineWorker):
             return False
 
     def latest(self) -> GhostResult:
-        """The newest finished result, with ``age_s``/``frames_behind``/``stale`` set now."""
+        """The newest finished result, as the calling thread's own view: unchanged until this
+        thread's next latest()/tick()/push_frame(); ``age_s``/``frames_behind``/``stale`` set now."""
         try:
             if self._state not in ("active", "inactive"):
                 self._inactive_call("latest")
                 return self._inactive_result
-            with self._lock:
-                self._host_held = self._published
-                res = self._results[self._host_held]
+            res = self._handoff.latest()
+            last_frame_id = self._play.last_frame_id
             now = time.monotonic()
             res.age_s = (now - res._tick_monotonic) if res.frame_id >= 0 else float("inf")
-            res.frames_behind = max(0, self._last_frame_id - res.frame_id) if res.frame_id >= 0 else 0
+            res.frames_behind = max(0, last_frame_id - res.frame_id) if res.frame_id >= 0 else 0
             res.stale = (res.frame_id < 0 or res.frames_behind > self.config.max_frames_behind
                          or res.age_s > self.config.max_age_s + self.dt_s * res.frames_behind)
             res.counters.update(self._counters)
@@ -365,7 +413,9 @@ class Engine(EngineWorker):
     def counters(self) -> dict:
         """Engine counters plus the ingest pipeline's (a copy; control thread)."""
         out = dict(self._counters)
-        pipe = getattr(self, "_pipeline", None)
+        if self._handoff is not None:
+            out["results_copied"] = self._handoff.copies_handed_out
+        pipe = None if self._play is None else self._play.pipeline
         if pipe is not None:
             try:
                 out.update({f"ingest_{k}": int(v) for k, v in pipe.counters().items()})
@@ -382,7 +432,7 @@ class Engine(EngineWorker):
         """How far past a frame's time the ingest filter reads (its allowed delay): call
         ``tick(t)`` once the packets captured up to ``t + ingest_delay_us`` (plus the network's
         latency) are pushed. 0 before activation or without a tag registry."""
-        pipe = getattr(self, "_pipeline", None)
+        pipe = None if self._play is None else self._play.pipeline
         return 0 if pipe is None else int(round(float(getattr(pipe, "delay_s", 0.0)) * 1e6))
 
     def flush(self, timeout_s: float = 10.0) -> bool:
@@ -393,8 +443,8 @@ class Engine(EngineWorker):
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._idle.wait(timeout=0.01):
-                with self._lock:
-                    if not self._job_pending and self._idle.is_set():
+                with self._jobs_lock:
+                    if self._pending is None and self._idle.is_set():
                         return True
         return False
 
@@ -417,80 +467,33 @@ class Engine(EngineWorker):
             log.error(msg)
         self._last_error = msg
 
-    # History: a ring of _HISTORY frames stored twice (rows i and i + _HISTORY), so that the
-    # latest _HISTORY frames, oldest first, are always one contiguous slice: a new frame moves
-    # the start of the window (views made once in _allocate) instead of copying the history.
-    def _advance_history(self) -> None:
-        """Make the window end at a fresh row for the new frame (write it, then commit)."""
-        self._ring_head = (self._ring_head + 1) % _HISTORY
-        self._hist_xy, self._hist_o, self._hist_ball = self._windows[self._ring_head]
-        self._hist_valid = min(self._hist_valid + 1, _HISTORY)
-
-    def _commit_history(self) -> None:
-        """Copy the new frame (row head + _HISTORY) to its twin row (head)."""
-        h = self._ring_head
-        np.copyto(self._ring_xy[h], self._ring_xy[h + _HISTORY])
-        np.copyto(self._ring_o[h], self._ring_o[h + _HISTORY])
-        np.copyto(self._ring_ball[h], self._ring_ball[h + _HISTORY])
-
-    def _drop_bad_values(self) -> None:
-        """push_frame input: a position with an infinite coordinate, or with one coordinate NaN
-        and the other not, and an infinite orientation are bad values, not a missing player
-        (NaN in both): counted (``frames_bad_values``, ``players_bad_values``) and made
-        missing. Ball likewise. No allocation on a clean frame."""
-        xy, o, ball = self._hist_xy[-1], self._hist_o[-1], self._hist_ball[-1]
-        inf_xy, nan_xy, inf_o = self._bad_scratch
-        np.isinf(xy, out=inf_xy)
-        np.isnan(xy, out=nan_xy)
-        np.isinf(o, out=inf_o)
-        bad = inf_xy.any() or inf_o.any() or bool(np.not_equal(nan_xy[:, 0], nan_xy[:, 1]).any())
-        ball_bad = (math.isinf(ball[0]) or math.isinf(ball[1])
-                    or math.isnan(ball[0]) != math.isnan(ball[1]))
-        if not (bad or ball_bad):
-            return
-        players = inf_xy.any(axis=1) | (nan_xy[:, 0] != nan_xy[:, 1]) | inf_o
-        xy[players] = np.nan
-        o[players] = np.nan
-        if ball_bad:
-            ball[:] = np.nan
-        self._counters["frames_bad_values"] += 1
-        self._counters["players_bad_values"] += int(players.sum())
-        self._error(f"push_frame: {int(players.sum())} player(s){' and the ball' if ball_bad else ''} "
-                    "with infinite or half-missing coordinates (treated as missing)")
-
-    def _frame_id_for(self, time_us: int, frame_id: int | None) -> int:
-        r = self._roster
-        if frame_id is not None:
-            return int(frame_id)
-        if r.frame0_id is not None and r.frame0_time_us is not None:
-            return int(r.frame0_id + round((time_us - r.frame0_time_us) * self.config.rate_hz / 1e6))
-        return self._frame_counter + 1
-
-    def _after_frame(self, time_us: int, frame_id: int | None, t0: float, ingest_ms: float) -> GhostResult:
-        fid = self._frame_id_for(time_us, frame_id)
-        self._frame_counter += 1
+    def _after_frame(self, play: PlayState, time_us: int, frame_id: int | None, t0: float,
+                     ingest_ms: float) -> GhostResult:
+        fid = play.frame_id_for(time_us, frame_id)
+        play.frame_counter += 1
         self._counters["frames"] += 1
-        self._last_frame_id = fid
+        play.last_frame_id = fid
         t1 = time.perf_counter()
-        self._detector.update(fid, self._hist_xy, self._hist_ball, self._hist_valid, self._passers)
+        det = play.detector
+        det.update(fid, play.hist_xy, play.hist_ball, play.hist_valid, play.passers)
         events_ms = (time.perf_counter() - t1) * 1e3
         # Fill the free input buffer and post it (latest wins: an unconsumed job is replaced).
-        job = self._job_fill
-        job.xy[...] = self._hist_xy[-3:]
-        job.o[...] = self._hist_o[-3:]
-        job.ball[...] = self._hist_ball[-3:]
+        job = play.job_fill
+        job.xy[...] = play.hist_xy[-3:]
+        job.o[...] = play.hist_o[-3:]
+        job.ball[...] = play.hist_ball[-3:]
         job.frame_id, job.time_us = fid, time_us
         job.tick_monotonic = time.monotonic()
-        job.phase = self._detector.phase
-        job.pass_forward_frame = self._detector.release_frame
-        job.pass_arrived_frame = self._detector.arrival_frame
+        job.phase = det.phase
+        job.pass_forward_frame = det.release_frame
+        job.pass_arrived_frame = det.arrival_frame
         job.ingest_ms, job.events_ms = ingest_ms, events_ms
-        job.host_target = self._host_target
-        with self._lock:
-            if self._job_pending:
+        job.host_target = play.host_target
+        with self._jobs_lock:
+            if self._pending is not None:
                 self._counters["frames_skipped"] += 1
-            self._job_fill, self._job_wait = self._job_wait, self._job_fill
-            self._job_pending = True
+            self._pending = job
+            play.job_fill = play.free_job(job, self._working)
             self._idle.clear()
         self._wake.set()
         return self.latest()

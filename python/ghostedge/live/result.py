@@ -39,13 +39,22 @@ STAGES = ("ingest", "events", "features_inference", "metric", "target", "total_w
 COUNTERS = ("frames", "frames_inferred", "frames_skipped", "results_stale", "packets_pushed",
             "bytes_pushed", "errors_ingest", "errors_tick",
             "errors_push_frame", "errors_inference", "errors_metric", "errors_event",
-            "errors_calls_inactive", "errors_model_load", "frames_bad_values", "players_bad_values")
+            "errors_calls_inactive", "errors_model_load", "errors_worker_stuck", "errors_shm", "frames_bad_values",
+            "players_bad_values")
+
+
+ARRAY_FIELDS = ("defender_ids", "receiver_ids", "defender_xy", "receiver_xy", "mean", "sigma", "metric")
+# What the worker writes per result and a reader's view shows as it was published.
+_PUBLISHED_SCALARS = ("frame_id", "time_us", "phase", "ok", "target_nfl_id", "target_index",
+                      "target_source", "pass_forward_frame", "pass_arrived_frame", "ball_xy",
+                      "sequence", "_tick_monotonic")
 
 
 class GhostResult:
-    """One frame's output. Arrays are views into engine-owned buffers: a result returned by
-    :meth:`Engine.latest` / :meth:`Engine.tick` stays valid until the next such call on the same
-    engine; call :meth:`copy` to keep it longer.
+    """One frame's output. A result returned by :meth:`Engine.latest` / :meth:`Engine.tick` /
+    :meth:`Engine.push_frame` is the calling thread's own view (read-only arrays) of an
+    engine-owned buffer: it does not change until that same thread's next such call on the
+    engine; other threads' calls leave it alone. Call :meth:`copy` to keep it longer.
 
     Shapes: D defensive backs, R eligible receivers, H horizon frames. Positions are raw field
     coordinates in yards; ``mean[d, r, k]`` is where defender d is predicted k+1 frames after
@@ -56,7 +65,8 @@ class GhostResult:
                  "defender_ids", "receiver_ids", "defender_xy", "receiver_xy", "ball_xy",
                  "mean", "sigma", "metric", "target_nfl_id", "target_index", "target_source",
                  "pass_forward_frame", "pass_arrived_frame", "timings_ms", "counters",
-                 "last_error", "_tick_monotonic", "_buffers", "_horizon")
+                 "last_error", "sequence", "_tick_monotonic", "_buffers", "_horizon", "_source",
+                 "_frozen")
 
     def __init__(self, max_d: int, max_r: int, horizon: int, dt_s: float) -> None:
         # mean / sigma / metric are flat so that their [d, r, ...] views are C-contiguous: the
@@ -72,8 +82,41 @@ class GhostResult:
         self.dt_s = dt_s
         self.timings_ms = {s: float("nan") for s in STAGES}
         self.counters: dict[str, int] = {}
+        self._source: GhostResult | None = None
         self._set_sizes(0, 0)
         self._reset_scalars()
+        self._freeze()
+
+    def _freeze(self) -> None:
+        """Read-only views of the arrays as they are now, for the reader views to share: made
+        once per publication by the worker (``_show`` then only points at them)."""
+        views = []
+        for name in ARRAY_FIELDS:
+            view = getattr(self, name).view()
+            view.flags.writeable = False
+            views.append(view)
+        self._frozen = tuple(views)
+
+    @classmethod
+    def _reader_view(cls, horizon: int, dt_s: float) -> GhostResult:
+        """A result without buffers of its own: one reader thread's window on the published
+        buffers (:meth:`_show`). Made once per reader at activation."""
+        view = cls(0, 0, horizon, dt_s)
+        view._buffers = {}
+        return view
+
+    def _show(self, src: GhostResult) -> None:
+        """Make this reader view show the published buffer ``src``: its read-only array views
+        (``_freeze``) and a copy of what the worker wrote. Nothing is done when it shows ``src``'s
+        current publication already (the same buffer and sequence number)."""
+        if self._source is src and self.sequence == src.sequence:
+            return
+        self._source = src
+        for name, arr in zip(ARRAY_FIELDS, src._frozen):
+            setattr(self, name, arr)
+        for name in _PUBLISHED_SCALARS:
+            setattr(self, name, getattr(src, name))
+        self.timings_ms.update(src.timings_ms)
 
     def _reset_scalars(self) -> None:
         self.frame_id, self.time_us, self.phase = -1, 0, "pre_throw"
@@ -82,6 +125,7 @@ class GhostResult:
         self.pass_forward_frame = self.pass_arrived_frame = None
         self.ball_xy = (float("nan"), float("nan"))
         self.last_error = ""
+        self.sequence = 0  # the engine's publication number (0: nothing published yet)
         self._tick_monotonic = 0.0
 
     def _set_sizes(self, d: int, r: int) -> None:
@@ -98,14 +142,13 @@ class GhostResult:
         d, r = len(self.defender_ids), len(self.receiver_ids)
         out = GhostResult(max(d, 1), max(r, 1), self.mean.shape[2] if self.mean.ndim == 4 else 1, self.dt_s)
         out._set_sizes(d, r)
-        for name in ("defender_ids", "receiver_ids", "defender_xy", "receiver_xy", "mean", "sigma", "metric"):
+        for name in ARRAY_FIELDS:
             getattr(out, name)[...] = getattr(self, name)
-        for name in ("frame_id", "time_us", "phase", "stale", "ok", "age_s", "frames_behind",
-                     "target_nfl_id", "target_index", "target_source", "pass_forward_frame",
-                     "pass_arrived_frame", "ball_xy", "last_error", "_tick_monotonic"):
+        for name in (*_PUBLISHED_SCALARS, "stale", "age_s", "frames_behind", "last_error"):
             setattr(out, name, getattr(self, name))
         out.timings_ms = dict(self.timings_ms)
         out.counters = dict(self.counters)
+        out._freeze()
         return out
 
     def header_dict(self) -> dict:

@@ -1,80 +1,83 @@
 """The worker-thread half of the engine: take the newest frame, infer, score, publish.
 
 :class:`Engine` (``engine.py``) owns the lifecycle and the per-frame calls made on the host's
-threads; this mixin holds what runs on the ``ghostedge-inference`` thread. The two halves share
-the engine's buffers and talk only through reference swaps under ``Engine._lock``.
+threads; this mixin holds what runs on the ``ghostedge-inference`` thread. The two halves talk
+only through the job mailbox (reference swaps under ``Engine._jobs_lock``) and the result
+handoff (``handoff.py``: the worker writes a buffer no thread holds, then publishes it).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
 
 from ..analysis.metric import score_ghosts_into
 from .events import infer_target
+from .play_state import Job
 from .result import GhostResult
-
-
-class Job:
-    """Preallocated input snapshot for the worker (copied in the tick, read by the worker)."""
-
-    def __init__(self, n: int) -> None:
-        self.xy = np.full((3, n, 2), np.nan)
-        self.o = np.full((3, n), np.nan)
-        self.ball = np.full((3, 2), np.nan)
-        self.frame_id = -1
-        self.time_us = 0
-        self.tick_monotonic = 0.0
-        self.phase = "pre_throw"
-        self.pass_forward_frame: int | None = None
-        self.pass_arrived_frame: int | None = None
-        self.ingest_ms = float("nan")
-        self.events_ms = float("nan")
-        self.host_target = -1
 
 
 class EngineWorker:
     """Mixin of :class:`ghostedge.live.Engine`: the inference worker's loop and computation."""
 
-    def _worker_loop(self) -> None:
-        while not self._stop.is_set():
+    def _worker_loop(self, stop: threading.Event) -> None:
+        """``stop`` is this worker's own: a worker left behind in a long model call by
+        deactivate() exits when the call returns, and never publishes after it was stopped."""
+        while not stop.is_set():
             self._wake.wait(timeout=0.1)
             self._wake.clear()
-            while True:
-                with self._lock:
-                    if not self._job_pending:
+            while not stop.is_set():
+                with self._jobs_lock:
+                    job = self._pending
+                    if job is None:
                         self._idle.set()
                         break
-                    self._job_work, self._job_wait = self._job_wait, self._job_work
-                    self._job_pending = False
-                    job = self._job_work
+                    self._pending = None
+                    self._working = job
                 try:
-                    self._compute(job)
+                    self._compute(job, stop)
                 except Exception as exc:  # never let the worker die
                     self._count("errors_inference")
                     self._error(f"worker: {type(exc).__name__}: {exc}")
+                finally:
+                    with self._jobs_lock:
+                        self._working = None
+        self._idle.set()
 
-    def _free_result_index(self) -> int:
-        with self._lock:
-            for i in range(3):
-                if i != self._published and i != self._host_held:
-                    return i
-        return (self._published + 1) % 3  # unreachable with 3 buffers
-
-    def _compute(self, job: Job) -> None:
+    def _compute(self, job: Job, stop: threading.Event) -> None:
         t_start = time.perf_counter()
-        idx = self._free_result_index()
-        res = self._results[idx]
-        dfd_all, rcv_all = self._defenders, self._receivers
+        play = job.play()
+        if play is None:  # its roster was replaced and freed meanwhile: nothing to publish
+            return
+        handoff = self._handoff
+        res = handoff.begin_write()
+        filled = False
+        try:
+            self._fill(res, job, play, t_start)
+            res._freeze()
+            filled = True
+        finally:  # publish, or give the buffer back (a result left half-written never shows)
+            published = handoff.publish(res, play, accept=filled and not stop.is_set())
+        if published and self._shm is not None:
+            # res is published: only this thread ever writes it, and it does not until done here.
+            try:
+                self._shm.write(res)
+            except Exception as exc:
+                self._count("errors_shm")
+                self._error(f"shared-memory output: {type(exc).__name__}: {exc}")
+
+    def _fill(self, res: GhostResult, job: Job, play, t_start: float) -> None:
+        dfd_all, rcv_all = play.defenders, play.receivers
         now_xy = job.xy[-1]
         # Only players seen in all three history frames can be ghosted.
         seen = np.isfinite(job.xy).all(axis=(0, 2))
         dfd = dfd_all[seen[dfd_all]]
         rcv = rcv_all[seen[rcv_all]]
         res._set_sizes(dfd.size, rcv.size)
-        res.defender_ids[:] = self._roster.nfl_ids[dfd]
-        res.receiver_ids[:] = self._roster.nfl_ids[rcv]
+        res.defender_ids[:] = play.nfl_ids[dfd]
+        res.receiver_ids[:] = play.nfl_ids[rcv]
         res.defender_xy[...] = now_xy[dfd]
         res.receiver_xy[...] = now_xy[rcv]
         res.metric.fill(np.nan)
@@ -104,19 +107,20 @@ class EngineWorker:
             res.target_nfl_id = int(res.receiver_ids[res.target_index])
         res.timings_ms["target"] = (time.perf_counter() - t) * 1e3
 
-        if self._model is None or not (dfd.size and rcv.size):
+        model = self._model
+        if model is None or not (dfd.size and rcv.size):
             res.mean.fill(np.nan)
             res.sigma.fill(np.nan)
-            res.ok = self._model is not None
+            res.ok = model is not None
         else:
             t = time.perf_counter()
             try:
                 if self._predict_into is not None:
-                    self._predict_into(job.xy, job.o, job.ball, dfd, rcv, self._context,
-                                       self.config.horizon, is_offense=self._is_offense,
+                    self._predict_into(job.xy, job.o, job.ball, dfd, rcv, play.context,
+                                       self.config.horizon, is_offense=play.is_offense,
                                        mean_out=res.mean, sigma_out=res.sigma)
                 else:
-                    ghosts = self._predict(job.xy, job.o, job.ball, dfd, rcv)
+                    ghosts = self._predict(play, job.xy, job.o, job.ball, dfd, rcv)
                     res.mean[...] = ghosts.mean
                     res.sigma[...] = ghosts.sigma
                 self._counters["frames_inferred"] += 1
@@ -136,8 +140,6 @@ class EngineWorker:
                     self._error(f"metric: {type(exc).__name__}: {exc}")
                 res.timings_ms["metric"] = (time.perf_counter() - t) * 1e3
         res.timings_ms["total_worker"] = (time.perf_counter() - t_start) * 1e3
-        with self._lock:
-            self._published = idx
 
     def _score(self, res: GhostResult, dfd_xy: np.ndarray, rcv_xy: np.ndarray, rcv_vel: np.ndarray) -> None:
         """Metric of every ghost (start point + mean) against the receiver's constant-velocity

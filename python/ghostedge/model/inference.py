@@ -9,6 +9,7 @@ frame in one batched call; ``ghost_play`` does the same from a :class:`Play` (co
 from __future__ import annotations
 
 import json
+import math
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -27,12 +28,13 @@ from .features import (
     history_rows,
     offense_mask,
 )
-from .frames import WINDOW_H, PlayContext
+from .frames import DT_S, WINDOW_H, PlayContext
 
 MODEL_FILENAME = "ghostedge_ghost.onnx"
 PROVIDER_PRIORITY = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
 SUPPORTED_FORMATS = ("1",)
-MAX_CACHED_SHAPES = 16  # (defenders x receivers) batch sizes kept preallocated per model
+MAX_PAIRS = 11 * 11  # the largest roster: 11 defensive backs x 11 eligible receivers
+TYPICAL_PAIRS = 7 * 5  # a typical frame (7 defensive backs x 5 receivers): TensorRT tunes for it
 
 
 class ModelError(RuntimeError):
@@ -79,6 +81,24 @@ def choose_providers(requested: list[str] | None = None) -> list[str]:
     return chosen + ["CPUExecutionProvider"]
 
 
+def _provider_args(chosen: list[str], path: Path, max_pairs: int) -> list:
+    """``providers=`` for the session: TensorRT gets an explicit optimisation profile over batch
+    sizes 1..max_pairs (its engine is built once for all of them, never rebuilt for a new batch
+    size during a game); the others take no options."""
+    if "TensorrtExecutionProvider" not in chosen:
+        return chosen
+    import onnxruntime as ort
+
+    # The profile names the input and its width: read them from a CPU session first.
+    probe = ort.InferenceSession(str(path), sess_options=session_options(), providers=["CPUExecutionProvider"])
+    inp = probe.get_inputs()[0]
+    width = inp.shape[-1]
+    profile = {"trt_profile_min_shapes": f"{inp.name}:1x{width}",
+               "trt_profile_opt_shapes": f"{inp.name}:{min(max_pairs, TYPICAL_PAIRS)}x{width}",
+               "trt_profile_max_shapes": f"{inp.name}:{max_pairs}x{width}"}
+    return [(p, profile) if p == "TensorrtExecutionProvider" else p for p in chosen]
+
+
 def session_options(threads: int = 1):
     """ONNX Runtime options for the per-frame calls. One frame is a tiny batch (~35 rows): a
     second thread costs more than it saves (measured: ``python -m ghostedge.model.latency``),
@@ -95,40 +115,77 @@ def session_options(threads: int = 1):
 
 
 class _FrameBuffers:
-    """Preallocated arrays of one D x R batch for ``predict_frame``: the C++ feature output,
-    the model input and validity, the defenders' start positions, and the two model outputs,
-    bound once to an ONNX Runtime IO binding so that a call neither allocates nor copies them."""
+    """Preallocated arrays for up to ``max_pairs`` defender x receiver pairs per
+    ``predict_frame`` call: the C++ feature output, the model input and validity, the
+    defenders' start positions and the two model outputs, with one ONNX Runtime IO binding per
+    batch size 1..max_pairs over prefixes of the same arrays, all built here. A call then
+    neither allocates nor copies them, and never builds a binding (``GhostModel.reserve``)."""
 
-    def __init__(self, session, shape: tuple[int, int], n_inputs: int, horizon: int):
+    def __init__(self, session, max_pairs: int, n_inputs: int, horizon: int, only_batch: int | None = None):
         import onnxruntime as ort
 
-        batch = self.batch = shape[0] * shape[1]
-        self.features = np.empty((*shape, N_FEATURES), np.float32)  # the C++ builder's [D, R, F]
-        self.inputs = np.empty((batch, n_inputs), np.float32)
-        self.valid = np.empty(batch, np.uint8)
-        self.start = np.empty((shape[0], 2))
-        self.mean = np.empty((batch, horizon, 2), np.float32)
-        self.sigma = np.empty((batch, horizon, 2), np.float32)
-        self.binding = None
-        if batch:
-            self.binding = session.io_binding()
-            self.binding.bind_ortvalue_input(session.get_inputs()[0].name, ort.OrtValue.ortvalue_from_numpy(self.inputs))
-            for out, array in zip(session.get_outputs(), (self.mean, self.sigma)):
-                self.binding.bind_ortvalue_output(out.name, ort.OrtValue.ortvalue_from_numpy(array))
+        self.max_pairs = int(max_pairs)
+        self.features = np.empty(self.max_pairs * N_FEATURES, np.float32)  # [D, R, F] prefixes
+        self.inputs = np.zeros((self.max_pairs, n_inputs), np.float32)
+        self.valid = np.zeros(self.max_pairs, np.uint8)
+        self.start = np.empty((self.max_pairs, 2))  # at most one defender per pair
+        self.mean = np.empty((self.max_pairs, horizon, 2), np.float32)
+        self.sigma = np.empty((self.max_pairs, horizon, 2), np.float32)
+        in_name = session.get_inputs()[0].name
+        out_names = [o.name for o in session.get_outputs()]
+        self.bindings: list = [None]  # bindings[b]: batch b (0: nothing to run)
+        for b in range(1, self.max_pairs + 1):
+            if only_batch is not None and b != only_batch:  # a one-off call binds its batch only
+                self.bindings.append(None)
+                continue
+            binding = session.io_binding()
+            binding.bind_ortvalue_input(in_name, ort.OrtValue.ortvalue_from_numpy(self.inputs[:b]))
+            for name, array in zip(out_names, (self.mean[:b], self.sigma[:b])):
+                binding.bind_ortvalue_output(name, ort.OrtValue.ortvalue_from_numpy(array))
+            self.bindings.append(binding)
+
+    def batch(self, n_defenders: int, n_receivers: int) -> _Batch:
+        """Views of the arrays for one D x R frame (views only: no array is allocated)."""
+        b = n_defenders * n_receivers
+        return _Batch(self.features[:b * N_FEATURES].reshape(n_defenders, n_receivers, N_FEATURES),
+                      self.inputs[:b], self.valid[:b], self.start[:n_defenders], self.mean[:b],
+                      self.sigma[:b], self.bindings[b], b)
+
+
+@dataclass
+class _Batch:
+    features: np.ndarray  # [D, R, F] float32
+    inputs: np.ndarray  # [B, n_inputs] float32
+    valid: np.ndarray  # [B] uint8
+    start: np.ndarray  # [D, 2]
+    mean: np.ndarray  # [B, H_model, 2] float32
+    sigma: np.ndarray
+    binding: object  # the IO binding of batch B (None when B == 0)
+    batch: int
 
 
 class GhostModel:
-    """An ONNX Runtime session of the ghost model plus the feature/coordinate plumbing."""
+    """An ONNX Runtime session of the ghost model plus the feature/coordinate plumbing.
 
-    def __init__(self, path: str | Path | None = None, providers: list[str] | None = None):
+    ``max_pairs``: the largest defender x receiver batch of one ``predict_frame`` call that runs
+    on preallocated, IO-bound buffers (default 11 x 11, the largest roster); built here, grown
+    only by :meth:`reserve`. With TensorRT the engine's optimisation profile covers batch sizes
+    1..max_pairs, so no batch size in that range rebuilds it."""
+
+    def __init__(self, path: str | Path | None = None, providers: list[str] | None = None,
+                 max_pairs: int = MAX_PAIRS):
         import onnxruntime as ort
 
         self.path = Path(path) if path is not None else default_model_path()
         if not self.path.is_file():
             raise FileNotFoundError(f"ghost model not found: {self.path}")
+        if int(max_pairs) < 1:
+            raise ValueError(f"max_pairs must be >= 1, got {max_pairs}")
         opts = session_options()
         try:
-            self.session = ort.InferenceSession(str(self.path), sess_options=opts, providers=choose_providers(providers))
+            chosen = choose_providers(providers)
+            self.session = ort.InferenceSession(str(self.path), sess_options=opts,
+                                                providers=_provider_args(chosen, self.path, int(max_pairs)))
         except Exception as exc:  # onnxruntime raises several types for unreadable files
             raise ModelError(f"cannot load ghost model {self.path}: {exc}") from exc
         self.providers: list[str] = list(self.session.get_providers())
@@ -148,16 +205,42 @@ class GhostModel:
             if "split_games" in meta:
                 games = json.loads(meta["split_games"])
                 self.split_games = {int(g): name for name in ("train", "val") for g in games.get(name, [])}
+            # The frame interval the model was trained at (models exported before the key
+            # existed were all trained on the 10 Hz feed).
+            self.frame_dt_s = float(meta.get("frame_dt_s", DT_S))
         except (KeyError, ValueError) as exc:
             raise ModelError(f"{self.path}: incompatible model metadata: {exc}") from exc
+        if not (math.isfinite(self.frame_dt_s) and self.frame_dt_s > 0):
+            raise ModelError(f"{self.path}: frame_dt_s must be a positive number, got {self.frame_dt_s}")
         self.metadata = dict(meta)
         self._input = self.session.get_inputs()[0].name
         if self.session.get_inputs()[0].shape[-1] != len(self.feature_names):
             raise ModelError(f"{self.path}: input width does not match its feature list")
-        self._buffers: dict[tuple[int, int], _FrameBuffers] = {}
         self._context_cache: tuple = (None, None)  # (PlayContext, its float64 vector)
         self._columns = np.ascontiguousarray(self._columns, dtype=np.int64)
         self._lock = threading.Lock()
+        self.io_bindings_built = 0  # IO bindings created over the model's life (reserve only)
+        self.oversize_calls = 0  # calls beyond max_pairs: served on one-off buffers (allocating)
+        self._frames: _FrameBuffers | None = None
+        self.reserve(int(max_pairs))
+
+    @property
+    def frame_rate_hz(self) -> float:
+        """The tracking frame rate the model was trained at (1 / ``frame_dt_s``)."""
+        return 1.0 / self.frame_dt_s
+
+    @property
+    def max_pairs(self) -> int:
+        return self._frames.max_pairs if self._frames is not None else 0
+
+    def reserve(self, max_pairs: int) -> None:
+        """Preallocate buffers and IO bindings for batches of up to ``max_pairs`` pairs (no-op
+        when they exist already). Not real-time: the engine calls it in ``activate()``."""
+        with self._lock:
+            if self._frames is not None and self._frames.max_pairs >= max_pairs:
+                return
+            self._frames = _FrameBuffers(self.session, int(max_pairs), len(self._columns), self.horizon)
+            self.io_bindings_built += int(max_pairs)
 
     # -- the model-frame core, shared by evaluation and the per-frame calls ----------------
     def run_features(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -229,8 +312,13 @@ class GhostModel:
         cached = self._context_cache  # one read: another thread may replace it
         if cached[0] is not context:  # PlayContext is frozen: one vector per context object
             cached = self._context_cache = (context, context.vector())
-        with self._lock:  # the per-shape buffers below are shared by every call
-            buffers = self._frame_buffers(d, r)
+        with self._lock:  # the buffers below are shared by every call
+            frames = self._frames
+            if d * r > frames.max_pairs or d > frames.max_pairs:  # beyond reserve(): one-off buffers
+                self.oversize_calls += 1
+                frames = _FrameBuffers(self.session, max(d * r, d), len(self._columns), self.horizon,
+                                       only_batch=d * r)
+            buffers = frames.batch(d, r)
             _core.build_pair_features(
                 xy, np.ascontiguousarray(o_hist, dtype=np.float64), np.ascontiguousarray(ball_hist, dtype=np.float64),
                 off, cached[1], defenders, receivers, context.play_left, False, buffers.features,
@@ -249,15 +337,9 @@ class GhostModel:
                                          horizon, context.play_left, False, mean_out, sigma_out)
             return buffers.valid.reshape(d, r).astype(bool)
 
-    def _frame_buffers(self, n_defenders: int, n_receivers: int) -> _FrameBuffers:
-        """The preallocated feature/input/output arrays and IO binding for a D x R frame."""
-        key = (n_defenders, n_receivers)
-        buffers = self._buffers.get(key)
-        if buffers is None:
-            if len(self._buffers) >= MAX_CACHED_SHAPES:  # shapes vary only with the roster
-                self._buffers.clear()
-            buffers = self._buffers[key] = _FrameBuffers(self.session, key, len(self._columns), self.horizon)
-        return buffers
+    def _frame_buffers(self, n_defenders: int, n_receivers: int) -> _Batch:
+        """The preallocated arrays and IO binding a D x R frame runs on (benchmarks)."""
+        return self._frames.batch(n_defenders, n_receivers)
 
     def ghost_play(self, play: Play, frame_id: int, target_nfl_id: int | None = None,
                    horizon: int | None = None) -> Ghosts:

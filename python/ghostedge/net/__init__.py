@@ -13,6 +13,7 @@ from .protocol import (
     MAX_DATAGRAM,
     OSC_PREFIX,
     PROTOCOL_VERSION,
+    ProtocolVersionError,
     classify_datagram,
     end_message,
     event_message,
@@ -27,7 +28,7 @@ from .server import GhostServer
 from .udp import parse_hostport, udp_listener, udp_sender
 
 __all__ = [
-    "MAX_DATAGRAM", "OSC_PREFIX", "PROTOCOL_VERSION", "classify_datagram", "end_message",
+    "MAX_DATAGRAM", "OSC_PREFIX", "PROTOCOL_VERSION", "ProtocolVersionError", "classify_datagram", "end_message",
     "event_message", "frame_header", "parse_control", "result_to_json_datagrams",
     "result_to_osc_datagrams", "roster_message", "osc_bundles", "osc_float_message", "osc_message",
     "osc_timetag", "send_simulated_play", "GhostServer", "parse_hostport", "udp_listener", "udp_sender",

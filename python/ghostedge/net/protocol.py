@@ -112,14 +112,24 @@ def classify_datagram(data: bytes) -> str:
     return "unknown"
 
 
+class ProtocolVersionError(ValueError):
+    """A control message of a protocol version this server does not speak (or of none)."""
+
+
 def parse_control(data: bytes) -> dict:
-    """Decode a JSON control datagram; ValueError with the reason when malformed."""
+    """Decode a JSON control datagram; ValueError with the reason when malformed,
+    :class:`ProtocolVersionError` (a ValueError) when its ``v`` is not :data:`PROTOCOL_VERSION`:
+    a message of another version may mean something else, so it is never applied."""
     try:
         msg = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"control message is not JSON: {exc}") from None
     if not isinstance(msg, dict) or msg.get("type") not in ("roster", "event", "end"):
         raise ValueError("control message needs a 'type' of roster, event or end")
+    version = msg.get("v")
+    if type(version) is not int or version != PROTOCOL_VERSION:  # (True is not version 1)
+        raise ProtocolVersionError(f"control message of protocol version {version!r}; this server "
+                                   f"speaks version {PROTOCOL_VERSION}")
     return msg
 
 
@@ -132,9 +142,15 @@ def roster_message(roster) -> bytes:
     return data
 
 
-def event_message(name: str, time_us: int | None = None) -> bytes:
-    return json.dumps({"type": "event", "v": PROTOCOL_VERSION, "name": name,
-                       "time_us": time_us}).encode()
+def event_message(name: str, time_us: int | None = None, target_nfl_id: int | None = None) -> bytes:
+    """A host event (``Engine.signal_event``): at the frame of ``time_us`` when given and the
+    roster numbers frames, else at the newest frame."""
+    msg = {"type": "event", "v": PROTOCOL_VERSION, "name": name}
+    if time_us is not None:
+        msg["time_us"] = int(time_us)
+    if target_nfl_id is not None:
+        msg["target_nfl_id"] = int(target_nfl_id)
+    return json.dumps(msg).encode()
 
 
 def end_message() -> bytes:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 
 from ..ingest.schedule import LATE_PACKET_MARGIN_US
 from ..ingest.wire import packet_capture_time_us
 from .protocol import (
+    ProtocolVersionError,
     classify_datagram,
     parse_control,
     result_to_json_datagrams,
@@ -17,6 +19,16 @@ from .protocol import (
 from .udp import udp_listener, udp_sender
 
 log = logging.getLogger("ghostedge.net")
+
+
+def _int_or_none(value):
+    """A JSON number that must be an integer (time, nflId), or None; ValueError otherwise."""
+    if value is None:
+        return None
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not (math.isfinite(value) and value.is_integer()))):
+        raise ValueError(f"expected an integer, got {value!r}")
+    return int(value)
 
 
 class GhostServer:
@@ -45,8 +57,8 @@ class GhostServer:
         self.address = self.sock_in.getsockname()[:2]
         self.sock_out = udp_sender(send)
         self.stats = {"datagrams_in": 0, "tag_datagrams": 0, "control_messages": 0,
-                      "bad_control": 0, "unknown_datagrams": 0, "frames": 0, "datagrams_out": 0,
-                      "bytes_out": 0, "send_errors": 0, "rosters": 0}
+                      "bad_control": 0, "control_bad_version": 0, "unknown_datagrams": 0,
+                      "frames": 0, "datagrams_out": 0, "bytes_out": 0, "send_errors": 0, "rosters": 0}
         self._roster_key = None
         self._next_tick_us: int | None = None
         self._max_capture_us: int | None = None
@@ -65,7 +77,13 @@ class GhostServer:
         if key == self._roster_key:
             return  # re-sent roster: nothing changed
         self._roster_key = key
-        self.engine.set_roster(roster)
+        from ..live import EngineStateError
+
+        try:
+            self.engine.set_roster(roster)  # while active: swapped in, the worker keeps running
+        except EngineStateError:  # more players than this activation allocated for
+            self.engine.deactivate()
+            self.engine.set_roster(roster)
         if self.engine.state != "active":
             self.engine.activate()
         self._next_tick_us = roster.frame0_time_us
@@ -81,12 +99,16 @@ class GhostServer:
             if msg["type"] == "roster":
                 self._apply_roster(Roster.from_dict(msg))
             elif msg["type"] == "event":
-                self.engine.signal_event(str(msg.get("name")), msg.get("time_us"),
-                                         msg.get("target_nfl_id"))
+                if not self.engine.signal_event(str(msg.get("name")), _int_or_none(msg.get("time_us")),
+                                                _int_or_none(msg.get("target_nfl_id"))):
+                    raise ValueError(f"event not applied: {self.engine.last_error}")
             else:
                 return True
             self.stats["control_messages"] += 1
-        except ValueError as exc:
+        except ProtocolVersionError as exc:
+            self.stats["control_bad_version"] += 1
+            log.error(f"control message rejected: {exc}")
+        except (ValueError, TypeError) as exc:
             self.stats["bad_control"] += 1
             log.error(f"bad control message: {exc}")
         return False

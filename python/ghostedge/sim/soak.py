@@ -183,7 +183,8 @@ class _Soak:
         clean = packets_by_frame(sim.packets, sim.packet_times_us, times, round(reference.delay_s * 1e6),
                                  keep_late=True)
         faulted = [list(c) for c in clean]
-        episode = self._plan(kind, play, sim, times, faulted, name) if kind else None
+        episode = (self._plan(kind, play, sim, times, faulted, name, round(reference.delay_s * 1e6))
+                   if kind else None)
 
         roster = Roster.from_play(play, registry=sim.registry, frame0_time_us=int(times[0]))
         self._call(engine.set_roster, roster)
@@ -310,9 +311,9 @@ class _Soak:
         return float(np.mean(diffs)) if diffs else None
 
     # -- fault planning --------------------------------------------------------------------
-    def _plan(self, kind, play, sim, times, chunks, name) -> Episode | None:
+    def _plan(self, kind, play, sim, times, chunks, name, delay_us) -> Episode | None:
         """Inject one fault of ``kind`` into ``chunks`` (per-frame packet lists, in place)."""
-        return plan_episode(kind, play, sim, times, chunks, name, self.rng)
+        return plan_episode(kind, play, sim, times, chunks, name, self.rng, delay_us)
 
     def _episode_begin(self, ep: Episode, reference) -> None:
         self.engine.flush(timeout_s=30.0)
@@ -441,6 +442,29 @@ class _Soak:
             "engine_counters": {k: int(v) for k, v in counters.items() if not k.startswith("ingest_")},
             "wall_s": round(wall_s, 1),
         }
+
+
+def soak_failures(report: dict) -> list[str]:
+    """Why a soak report fails the gate (empty: it passes): every frame answered, no exception
+    into the host, every injected fault counted, every checked episode recovered, and the
+    recovery comparator exact on clean data. ``ghostedge soak`` exits 1 on any, CI fails."""
+    out = []
+    if report["exceptions"]:
+        out.append(f"{report['exceptions']} exception(s) reached the host: {report['exception_messages'][:3]}")
+    if report["frames_answered"] != report["frames"]:
+        out.append(f"{report['frames'] - report['frames_answered']} of {report['frames']} frames unanswered")
+    uncounted = {k: (n, report["faults_counted"].get(k, 0)) for k, n in report["faults_injected"].items()
+                 if report["faults_counted"].get(k, 0) != n}
+    if uncounted:
+        out.append(f"faults injected but not counted (injected, counted): {uncounted}")
+    unrecovered = {k: f"{r['recovered']}/{r['checked']}" for k, r in report["recovery"].items()
+                   if r["recovered"] != r["checked"]}
+    if unrecovered:
+        out.append(f"episodes whose ghosts did not recover within a second: {unrecovered}")
+    control = report.get("recovery_control_max_yd")
+    if control is not None and control > 1e-6:
+        out.append(f"the recovery comparator differs on clean data by {control} yd")
+    return out
 
 
 def run_soak(config: SoakConfig | None = None, model: Any = None) -> dict:

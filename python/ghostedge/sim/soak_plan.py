@@ -7,13 +7,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..constants import FIELD_WIDTH_YD
+from .. import _core
+from ..constants import DT_S, FIELD_LENGTH_YD, FIELD_WIDTH_YD
 from ..data.play import Play
 from . import faults as fl
 
 CLOCK_JUMP_US = 5_000_000  # a hub clock stepping 5 s (e.g. an NTP correction)
 WALK_OFF_YPS = 7.0  # a player leaving the field, jogging toward the nearest sideline
 RECOVERY_FRAMES = 10  # ghosts are compared with the clean run this many frames (1 s) after a fault
+# Player reads beyond the field plus this margin are rejected (and counted) as off the field.
+FIELD_MARGIN_YD = float(_core.PIPELINE_DEFAULTS["field_margin_yd"])
 
 
 @dataclass
@@ -31,8 +34,11 @@ class Episode:
     poisoned_players: int = 0
 
 
-def plan_episode(kind: str, play: Play, sim, times, chunks, name: str, rng: np.random.Generator) -> Episode | None:
-    """Inject one fault of ``kind`` into ``chunks`` (per-frame packet lists, in place)."""
+def plan_episode(kind: str, play: Play, sim, times, chunks, name: str, rng: np.random.Generator,
+                 delay_us: int = 0) -> Episode | None:
+    """Inject one fault of ``kind`` into ``chunks`` (per-frame packet lists, in place).
+    ``delay_us``: the ingest pipeline's delay; the last tick reads up to ``times[-1] +
+    delay_us`` (later reads of a play cut short by the game's end are never ticked)."""
     n = len(times)
     duration = {"packet_loss_burst": 20, "clock_jump_forward": 10, "clock_jump_backward": 10,
                 "unknown_tags": 10, "nan_inf_frame": 3, "slow_inference": 10}.get(kind, 1)
@@ -111,8 +117,9 @@ def plan_episode(kind: str, play: Play, sim, times, chunks, name: str, rng: np.r
             y = play.xy[s, stays, 1]
             to_side = np.minimum(y, FIELD_WIDTH_YD - y)
             slot = int(stays[int(np.nanargmin(to_side))])
-            # Beyond the sideline plus the pipeline's 10 yd field margin, and 1 yd more.
-            frames_needed = int(np.ceil((float(np.nanmin(to_side)) + 11.0) / WALK_OFF_YPS * 10))
+            # Beyond the sideline plus the pipeline's field margin, and 1 yd more.
+            frames_needed = int(np.ceil((float(np.nanmin(to_side)) + FIELD_MARGIN_YD + 1.0)
+                                        / WALK_OFF_YPS / DT_S))
             if s + frames_needed + 2 >= n:
                 return None
         nfl = int(sim.registry.slot_nfl_ids[slot])
@@ -134,16 +141,42 @@ def plan_episode(kind: str, play: Play, sim, times, chunks, name: str, rng: np.r
             ev.end_us = int(times[-1])
             ep.check = s + RECOVERY_FRAMES
         else:
+            # His reads are moved onto a straight walk from where he is at the fault's start:
+            # his own running is taken out (np.interp of his tracked y at each read's time), or
+            # a player running back infield cancels the walk and never crosses the margin (it
+            # did: 3 of 11 episodes of a 20-minute soak went uncounted, reads_off_field 0).
             t_start = int(times[s])
             direction = -1.0 if play.xy[s, slot, 1] < FIELD_WIDTH_YD / 2 else 1.0
             speed_mm_per_us = WALK_OFF_YPS * fl.MM_PER_YD / 1e6
+            tracked_y = np.isfinite(play.xy[:n, slot, 1])
+            track_t = np.asarray(times, dtype=np.float64)[tracked_y]
+            track_y_mm = play.xy[:n, slot, 1][tracked_y] * fl.MM_PER_YD
+            y0_mm = float(np.interp(t_start, track_t, track_y_mm))
+            # He stops 5 yd past the margin: his reads stay inside the wire format's coordinate
+            # window (50 yd beyond the lines), so the pipeline, not the decoder, rejects them.
+            stop_mm = (-(FIELD_MARGIN_YD + 5.0) if direction < 0 else FIELD_WIDTH_YD + FIELD_MARGIN_YD + 5.0) * fl.MM_PER_YD
+            off_field = [0]  # walked reads beyond the field plus the margin that a tick reads in time
+            last_window_end_us = int(times[-1]) + int(delay_us)
+            window_start_us = [0]  # of the tick that first sees the chunk being rewritten
 
             def walk(r, t, tags=tuple(tags)):
                 mine = np.isin(r["tag_id"], tags) & (t >= t_start)
-                r["y_mm"][mine] += (direction * speed_mm_per_us * (t[mine] - t_start)).astype(np.int32)
+                tm = t[mine].astype(np.float64)
+                own = np.interp(tm, track_t, track_y_mm) - y0_mm  # his own motion since t_start
+                path = y0_mm + direction * speed_mm_per_us * (tm - t_start)
+                path = np.maximum(path, stop_mm) if direction < 0 else np.minimum(path, stop_mm)
+                r["y_mm"][mine] += np.round(path - y0_mm - own).astype(np.int32)
+                # A read the pipeline ticks: not after the last tick's window, and not late (at or
+                # before the window start of the tick its packet arrives for: reads_late).
+                ticked = (t[mine] <= last_window_end_us) & (t[mine] > window_start_us[0])
+                x_yd, y_yd = r["x_mm"][mine] / fl.MM_PER_YD, r["y_mm"][mine] / fl.MM_PER_YD
+                off_field[0] += int(np.count_nonzero(ticked & (
+                    (x_yd < -FIELD_MARGIN_YD) | (x_yd > FIELD_LENGTH_YD + FIELD_MARGIN_YD)
+                    | (y_yd < -FIELD_MARGIN_YD) | (y_yd > FIELD_WIDTH_YD + FIELD_MARGIN_YD))))
 
             touched = 0
             for f in range(s, n):
+                window_start_us[0] = int(times[f - 1]) + int(delay_us)
                 new = []
                 for p in chunks[f]:
                     q, c = fl.map_records(p, walk)
@@ -151,7 +184,8 @@ def plan_episode(kind: str, play: Play, sim, times, chunks, name: str, rng: np.r
                     touched += c
                 chunks[f] = new
             ev.injected = touched
-            ev.expected = {"reads_off_field": [">=", 1]}
+            # Every walked read beyond the margin is rejected as off the field, and counted.
+            ev.expected = {"reads_off_field": ["==", off_field[0]]}
             ev.end_us = int(times[-1])
             ep.end = n - 1
             ep.check = None  # he is gone: nothing to recover
