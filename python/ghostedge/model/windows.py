@@ -31,10 +31,10 @@ SPLITS = ("train", "val", "heldout")
 # ../shared/data/ngs_games_2018 has three games, which the CRC puts all in training. In the
 # folder's (alphabetical) order, the first is held out and the second validates (early
 # stopping and the sigma calibration then see ordinary games too); the third trains.
-SPLIT_OVERRIDES = {
-    1131243972886266: "heldout",  # IND at WAS, 2018 week 1
-    4169685219865375: "val",  # LA at OAK, 2018 week 1
-    4279994583886139: "train",  # PHI at TB, 2018 week 2 (the CRC's choice too)
+SPLIT_OVERRIDES = {  # gameIds as the loader derives them from the Sportradar game UUIDs
+    456517626: "heldout",  # IND at WAS, 2018 week 2
+    1219929119: "val",  # LA at OAK, 2018 week 1
+    609427003: "train",  # PHI at TB, 2018 week 2
 }
 
 
