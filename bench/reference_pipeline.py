@@ -286,8 +286,9 @@ class TorchGhosts:
 
 def pair_features_numpy(xy_hist, o_hist, ball_hist, is_offense, context_vec, defenders,
                         receivers, play_left: bool, mirror_y: bool = False) -> np.ndarray:
-    """The 49 candidate features of cpp/src/features.cpp, written the numpy way (vectorised over
-    defender x receiver pairs). [D, R, 49] float32; NaN rows for pairs the C++ leaves NaN.
+    """The 74 candidate features of cpp/src/features.cpp from frames t-2..t, written the numpy
+    way (vectorised over defender x receiver pairs). [D, R, 74] float32; NaN rows for pairs the
+    C++ leaves NaN.
     Checked against the C++ builder on real frames before it is timed (bench_pipeline.py)."""
     field_len, field_wid, goal_x, far = 120.0, 160.0 / 3.0, 110.0, 60.0
     dt, tiny = FRAME_DT_S, 1e-6
@@ -308,7 +309,7 @@ def pair_features_numpy(xy_hist, o_hist, ball_hist, is_offense, context_vec, def
     present = np.isfinite(p).all(axis=(0, 2))
     o_rad = np.radians(np.asarray(o_hist, float)[2])
     face = np.stack([sx * np.sin(o_rad), sy * np.cos(o_rad)], axis=1)
-    face[~np.isfinite(face).all(axis=1)] = 0.0
+    o_known = np.isfinite(face).all(axis=1)  # unknown o: NaN facing features, def_o_known 0
     vel_nbr = np.where(np.isfinite(p[1]).all(axis=1, keepdims=True), vel, 0.0)
 
     dp, dv, da = pos[d_idx][:, None], vel[d_idx][:, None], acc[d_idx][:, None]  # [D, 1, 2]
@@ -367,7 +368,13 @@ def pair_features_numpy(xy_hist, o_hist, ball_hist, is_offense, context_vec, def
                    (b2t @ ball_v) / np.maximum(ball_speed * b2t_dist, tiny), 0.0)),
         opp_rel[..., 0], opp_rel[..., 1], opp_best, opp_rel_v[..., 0], opp_rel_v[..., 1],
         mate_rel[..., 0], mate_rel[..., 1], mate_best, dist - help_best,
-    ] + [b(ctx[k]) for k in range(6)]
+    ] + [b(ctx[k]) for k in range(6)] + [b(o_known[d_idx][:, None].astype(float))]
+    # History features from t-2..t only: every older step repeats the step t-2 -> t-1.
+    step1 = (p[1] - p[0]) / dt
+    for _ in range(8):
+        cols += [b(step1[d_idx][:, None, 0]), b(step1[d_idx][:, None, 1])]
+    for _ in range(4):
+        cols += [b(step1[r_idx][None, :, 0]), b(step1[r_idx][None, :, 1])]
     out = np.stack(cols, axis=-1).astype(np.float32)
     ball_ok = np.isfinite(ball[1:]).all()
     valid = (present[d_idx][:, None] & present[r_idx][None, :] & (d_idx[:, None] != r_idx[None, :])

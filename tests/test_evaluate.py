@@ -76,3 +76,38 @@ def test_evaluate_rejects_data_without_pass_plays(tmp_path):
                        "x": [1.0, 2.0, 3.0], "y": [1.0, 1.0, 1.0], "playDirection": ["right"] * 3})
     with pytest.raises(ValueError, match="no evaluation windows"):
         evaluation_report(Dataset(tracking=tr, plays=None), progress=False)
+
+
+def _plays_subset(dataset, keys, source):
+    from ghostedge.data import Dataset
+
+    tr = dataset.tracking.set_index(["gameId", "playId"]).loc[keys].reset_index()
+    return Dataset(tracking=tr, plays=dataset.plays, source=source)
+
+
+@pytest.mark.slow
+def test_several_folders_report_the_union_and_each_folder(ngs_dataset):
+    from ghostedge.model.windows import DatasetUnion
+
+    keys = [(p.game_id, p.play_id) for p in ngs_dataset.iter_plays() if is_pass_play(p)][:8]
+    a, b = _plays_subset(ngs_dataset, keys[:5], "a"), _plays_subset(ngs_dataset, keys[5:], "b")
+    r = evaluation_report(DatasetUnion([("A", a), ("B", b)]), progress=False)
+    assert set(r["by_dataset"]) == {"A", "B"}
+    for part in r["by_dataset"].values():
+        assert set(part) == {"n_plays", "n_windows", "n_flights", "windows_1s", "full_flight", "max_pred_speed_yps"}
+        assert set(part["windows_1s"]) == set(r["windows_1s"])
+    assert r["n_windows"] == sum(p["n_windows"] for p in r["by_dataset"].values())
+    assert r["n_plays"] == r["by_dataset"]["A"]["n_plays"] + r["by_dataset"]["B"]["n_plays"]
+    alone = evaluation_report(a, progress=False)
+    assert json.dumps(alone["windows_1s"]) == json.dumps(r["by_dataset"]["A"]["windows_1s"])
+
+
+def test_evaluate_and_train_take_several_data_folders():
+    import argparse
+
+    from ghostedge.commands import evaluate, train
+
+    for cmd in (evaluate, train):
+        p = argparse.ArgumentParser()
+        cmd.add_arguments(p)
+        assert p.parse_args(["--data", "x", "--data", "y"]).data == ["x", "y"]

@@ -14,8 +14,22 @@ W = 160.0 / 3.0
 DT = 0.1
 
 
+def reference_steps(m, n, n_steps):
+    """Step velocities of player n ending j = 0.. frames before t (history [H, N, 2], model
+    frame); a step with a missing or absent frame repeats the newer one."""
+    out = []
+    for j in range(n_steps):
+        a, b = m.shape[0] - 1 - j, m.shape[0] - 2 - j
+        ok = b >= 0 and np.isfinite(m[a, n]).all() and np.isfinite(m[b, n]).all()
+        out.append((m[a, n] - m[b, n]) / DT if ok else (out[-1] if out else np.zeros(2)))
+    return out
+
+
 def reference_features(xy, o, ball, off, ctx, d, r, play_left, mirror):
-    """Straightforward numpy version of cpp/src/features.cpp for one pair (NaN row if invalid)."""
+    """Straightforward numpy version of cpp/src/features.cpp for one pair (NaN row if invalid);
+    xy [H, N, 2], o [H, N], ball [H, 2] with the last row t."""
+    full = to_model_xy(xy, play_left, mirror)
+    xy, o, ball = xy[-3:], o[-3:], ball[-3:]
     m = to_model_xy(xy, play_left, mirror)  # [3, N, 2]
     b = to_model_xy(ball, play_left, mirror)
     if d == r or not (np.isfinite(m[:, d]).all() and np.isfinite(m[:, r]).all()):
@@ -30,7 +44,7 @@ def reference_features(xy, o, ball, off, ctx, d, r, play_left, mirror):
     rp, rv, ra = kin(r)
     speed = np.linalg.norm(v)
     vhat = v / speed if speed > 1e-6 else np.zeros(2)
-    face = np.zeros(2)
+    face = np.full(2, np.nan)  # unknown orientation: NaN, never a direction
     if np.isfinite(o[2, d]):
         face = np.array([sx * np.sin(np.radians(o[2, d])), sy * np.cos(np.radians(o[2, d]))])
     rel, rel_v = rp - p, rv - v
@@ -72,12 +86,13 @@ def reference_features(xy, o, ball, off, ctx, d, r, play_left, mirror):
         b_rel[0], b_rel[1], np.linalg.norm(b_rel), bv[0], bv[1], bs, b_t[0], b_t[1], btd,
         (bv @ b_t) / (bs * btd) if bs > 1e-6 and btd > 1e-6 else 0.0,
         o_rel[0], o_rel[1], o_d, o_rel_v[0], o_rel_v[1], mt_rel[0], mt_rel[1], mt_d, dist - help_d,
-        *ctx,
+        *ctx, float(np.isfinite(face).all()),
+        *np.concatenate(reference_steps(full, d, 10)[2:]), *np.concatenate(reference_steps(full, r, 5)[1:]),
     ])
 
 
 def test_feature_names_are_unique_and_complete():
-    assert len(FEATURE_NAMES) == len(set(FEATURE_NAMES)) == N_FEATURES == 49
+    assert len(FEATURE_NAMES) == len(set(FEATURE_NAMES)) == N_FEATURES == 74
     assert FEATURE_NAMES[:4] == ("def_vx", "def_vy", "def_ax", "def_ay")
 
 
@@ -92,7 +107,7 @@ def test_cpp_matches_numpy_reference_on_real_plays(ngs_dataset, mirror):
         t = play.frame_index(play.pass_forward_frame + 3)
         defenders, receivers = play.defensive_backs(), play.eligible_receivers()
         got, n_valid = frame_features(play, t, defenders, receivers, ctx, mirror)
-        sl = slice(t - 2, t + 1)
+        sl = slice(max(0, t - 10), t + 1)
         off = offense_mask(play)
         expected_valid = 0
         for i, d in enumerate(defenders):
@@ -121,7 +136,7 @@ def _synthetic(n=6, seed=0):
 def test_cpp_matches_reference_on_synthetic_frames_including_gaps():
     xy, o, ball, off, ctx = _synthetic()
     xy[0, 4] = np.nan  # defender 4 misses t-2: his rows are invalid
-    o[2, 3] = np.nan  # unknown orientation: facing features are 0
+    o[2, 3] = np.nan  # unknown orientation: facing features are NaN, def_o_known 0
     defs, recs = np.array([3, 4, 5, 9]), np.array([0, 1, 3])
     for left in (False, True):
         got, n_valid = _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, left, False)
@@ -218,3 +233,47 @@ def test_model_input_selection_and_output_conversion_bindings():
         np.testing.assert_array_equal(sigma, want_sigma)
     with pytest.raises(ValueError):
         _core.model_outputs_to_field(disp, sig, ok, start, hmax + 1, False, False, mean, sigma)
+
+
+def test_history_features_match_reference_with_gaps_and_short_history():
+    rng = np.random.default_rng(5)
+    n = 6
+    xy = np.cumsum(rng.normal(0, 0.3, (11, n, 2)), axis=0) + rng.uniform([10, 5], [110, 48], (1, n, 2))
+    o = rng.uniform(0, 360, (11, n))
+    ball = np.cumsum(np.full((11, 2), 0.8), axis=0) + 30.0
+    off = np.array([1, 1, 1, 0, 0, 0], np.uint8)
+    ctx = np.array([2.0, 7.0, 45.0, 3.0, 600.0, -4.0])
+    xy[4, 3] = np.nan  # a gap in defender 3's older history: he is still scored
+    xy[1, 0] = np.nan  # and in receiver 0's
+    defs, recs = np.array([3, 4]), np.array([0, 1])
+    for h in (3, 6, 11):
+        got, n_valid = _core.build_pair_features(xy[-h:], o[-h:], ball[-h:], off, ctx, defs, recs, True, False)
+        assert n_valid == 4
+        for i, d in enumerate(defs):
+            for j, r in enumerate(recs):
+                ref = reference_features(xy[-h:], o[-h:], ball[-h:], off, ctx, d, r, True, False)
+                np.testing.assert_allclose(got[i, j], ref, rtol=2e-5, atol=2e-4, equal_nan=True)
+    with pytest.raises(ValueError):  # 12 frames: more than the builder reads
+        _core.build_pair_features(np.concatenate([xy[:1], xy]), np.concatenate([o[:1], o]),
+                                  np.concatenate([ball[:1], ball]), off, ctx, defs, recs)
+
+
+def test_unknown_orientation_never_reaches_a_model_as_a_number():
+    """o missing (the games, BDB 2019): facing features NaN, so a model reading them cannot
+    score the pair; def_o_known says it, and every other feature is unchanged."""
+    from ghostedge.model.features import ORIENTATION_FEATURES, feature_indices
+
+    xy, o, ball, off, ctx = _synthetic()
+    defs, recs = np.array([3, 4]), np.array([0, 1])
+    known, _ = _core.build_pair_features(xy, o, ball, off, ctx, defs, recs)
+    unknown, n_valid = _core.build_pair_features(xy, np.full_like(o, np.nan), ball, off, ctx, defs, recs)
+    o_cols = feature_indices(ORIENTATION_FEATURES)
+    flag = FEATURE_NAMES.index("def_o_known")
+    assert n_valid == 4 and np.isnan(unknown[..., o_cols]).all() and (unknown[..., flag] == 0).all()
+    assert (known[..., flag] == 1).all()
+    rest = [k for k in range(N_FEATURES) if k not in set(o_cols.tolist()) | {flag}]
+    np.testing.assert_array_equal(unknown[..., rest], known[..., rest])
+    cols = feature_indices(("def_vx", "def_o_y"))
+    inputs, valid = np.empty((4, 2), np.float32), np.empty(4, np.uint8)
+    assert _core.select_model_inputs(unknown, cols, inputs, valid) == 0
+    assert (inputs == 0).all()  # zeros, flagged invalid: the outputs of these rows become NaN

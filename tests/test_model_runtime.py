@@ -188,3 +188,46 @@ def test_predict_frame_into_fills_caller_buffers_like_predict_frame(shipped, ngs
     assert np.isnan(mean[0]).all() and np.isnan(sigma[0]).all() and np.isfinite(mean[1:]).all()
     with pytest.raises(ValueError):  # output buffers of another horizon: refused
         shipped.predict_frame_into(*args, 10, mean_out=mean, sigma_out=sigma)
+
+
+def test_missing_orientation_through_the_model_and_the_engine(shipped, ngs_dataset):
+    """No o (the games, BDB 2019, push_frame(o=None)): the shipped model does not read it, so
+    its ghosts are those of the frame with o; a model that reads o cannot score such pairs (the
+    NaN facing features are never fed as numbers)."""
+    from ghostedge.model.features import ORIENTATION_FEATURES
+
+    assert not set(shipped.feature_names) & set(ORIENTATION_FEATURES)
+    play = next(p for p in ngs_dataset.iter_plays() if is_pass_play(p))
+    t = play.frame_index(play.pass_forward_frame) + 3
+    d, r = play.defensive_backs(), play.eligible_receivers()
+    sl, ctx = slice(t - 10, t + 1), PlayContext.from_play(play)
+    with_o = shipped.predict_frame(play.xy[sl], play.o[sl], play.ball_xy[sl], d, r, ctx, horizon=10)
+    no_o = shipped.predict_frame(play.xy[sl], np.full_like(play.o[sl], np.nan), play.ball_xy[sl], d, r, ctx,
+                                 horizon=10)
+    assert with_o.valid.any() and np.array_equal(no_o.valid, with_o.valid)
+    np.testing.assert_array_equal(no_o.mean, with_o.mean)
+    rows = np.zeros((2, N_FEATURES), np.float32)
+    rows[1, feature_indices(["def_o_y"])] = np.nan  # what the builder gives for an unknown o
+    inputs, valid = np.empty((2, 2), np.float32), np.empty(2, np.uint8)
+    from ghostedge import _core
+
+    _core.select_model_inputs(rows, feature_indices(["def_vx", "def_o_y"]), inputs, valid)
+    assert valid.tolist() == [1, 0] and np.isfinite(inputs).all()
+
+
+def test_engine_push_frame_without_orientation_gives_ghosts(ngs_dataset):
+    from ghostedge.live import Engine, EngineConfig, Roster
+
+    play = next(p for p in ngs_dataset.iter_plays() if is_pass_play(p))
+    eng = Engine(EngineConfig())
+    eng.set_roster(Roster.from_play(play))
+    eng.activate()
+    try:
+        t0 = play.frame_index(play.pass_forward_frame)
+        for k in range(t0 - 3, t0 + 4):
+            eng.push_frame(int(k * 100_000), play.xy[k], None, play.ball_xy[k])
+        assert eng.flush()
+        res = eng.latest()
+        assert res.ok and res.mean.size and np.isfinite(res.mean).any()
+    finally:
+        eng.close()

@@ -106,3 +106,26 @@ def test_eager_network_rebuilt_from_the_onnx_file_matches(exported):
     with torch.no_grad():
         for got, want in zip(rebuilt(x), net(x)):
             torch.testing.assert_close(got, want)
+
+
+def test_history_dropout_fills_like_the_feature_builder_given_three_frames():
+    """Training's drop_history must make the rows the C++ builder makes from t-2..t alone."""
+    from ghostedge import _core
+    from ghostedge.model.features import feature_indices
+    from ghostedge.model.training.train import MODEL_FEATURES, drop_history
+
+    rng = np.random.default_rng(2)
+    n = 6
+    xy = np.cumsum(rng.normal(0, 0.3, (11, n, 2)), axis=0) + rng.uniform([10, 5], [110, 48], (1, n, 2))
+    o = np.full((11, n), np.nan)
+    ball = np.cumsum(np.full((11, 2), 0.8), axis=0) + 30.0
+    off = np.array([1, 1, 1, 0, 0, 0], np.uint8)
+    ctx = np.array([2.0, 7.0, 45.0, 3.0, 600.0, -4.0])
+    defs, recs = np.array([3, 4, 5]), np.array([0, 1])
+    cols = feature_indices(MODEL_FEATURES)
+    full, _ = _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, False, True)
+    short, _ = _core.build_pair_features(xy[-3:], o[-3:], ball[-3:], off, ctx, defs, recs, False, True)
+    x = full.reshape(-1, full.shape[-1])[:, cols].copy()
+    assert not np.allclose(x, short.reshape(-1, short.shape[-1])[:, cols])
+    drop_history(x, np.ones(len(x), bool))
+    np.testing.assert_allclose(x, short.reshape(-1, short.shape[-1])[:, cols], rtol=1e-5, atol=1e-4)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from ghostedge.data.play import Play
+from ghostedge.model.features import N_FEATURES
 from ghostedge.model.frames import H_MAX, to_model_xy
 from ghostedge.model.windows import (
     game_split,
@@ -79,7 +80,7 @@ def test_samples_hold_the_true_future_in_the_model_frame(direction):
     s = play_samples(play, mirror=True)
     left = direction == "left"
     assert set(s.start_frame.tolist()) == set(range(11, 30))
-    assert s.features.shape[1] == 49 and s.future.shape[1:] == (H_MAX, 2)
+    assert s.features.shape[1] == N_FEATURES and s.future.shape[1:] == (H_MAX, 2)
     row = np.flatnonzero((s.nfl_id == 1) & (s.start_frame == 11) & ~s.mirrored)[0]
     m = to_model_xy(play.xy[:, 0], left)
     np.testing.assert_allclose(s.future[row, :19], m[11:30] - m[10], atol=1e-5)
@@ -100,3 +101,60 @@ def test_all_defenders_adds_non_dbs_but_evaluation_flags_stay_db_only():
     s = play_samples(play, all_defenders=True)
     assert set(s.nfl_id.tolist()) == {1, 2}
     assert not s.is_window[s.nfl_id == 2].any()
+
+
+def test_split_overrides_and_a_models_record_of_its_games():
+    from ghostedge.model.windows import SPLIT_OVERRIDES
+
+    for game, split in SPLIT_OVERRIDES.items():
+        assert game_split(game) == split
+    assert sorted(SPLIT_OVERRIDES.values()) == ["heldout", "train", "val"]
+    recorded = {11: "train", 12: "val"}
+    assert [game_split(g, recorded) for g in (11, 12, 13)] == ["train", "val", "heldout"]
+    # a game the model never saw is held out whatever its CRC bucket
+    assert all(game_split(g, recorded) == "heldout" for g in range(2018090600, 2018090650))
+
+
+class _FakeData:
+    def __init__(self, plays, source):
+        self.plays, self.source = {(p.game_id, p.play_id): p for p in plays}, source
+
+    def play_keys(self):
+        return list(self.plays)
+
+    def iter_plays(self, keys=None):
+        yield from (self.plays[k] for k in (keys if keys is not None else self.plays))
+
+
+def test_dataset_union_keeps_each_plays_folder_and_refuses_clashes():
+    from dataclasses import replace
+
+    from ghostedge.model.windows import DatasetUnion, recorded_splits
+
+    a = _FakeData([make_play(), replace(make_play(), play_id=56)], "a")
+    b = _FakeData([replace(make_play(), game_id=1131243972886266)], "b")
+    u = DatasetUnion([("A", a), ("B", b)])
+    assert u.play_keys() == [(2019090800, 55), (2019090800, 56), (1131243972886266, 55)]
+    assert u.folder_of(1131243972886266, 55) == "B"
+    assert [p.play_id for p in u.iter_plays([(1131243972886266, 55), (2019090800, 56)])] == [56, 55]
+    rec = recorded_splits(u)
+    assert sorted(rec["train"] + rec["val"]) == sorted(
+        g for g in (2019090800, 1131243972886266) if game_split(g) != "heldout")
+    assert all(game_split(g) == name for name in ("train", "val") for g in rec[name])
+    with pytest.raises(ValueError, match="in both"):
+        DatasetUnion([("A", a), ("C", _FakeData([make_play()], "c"))])
+    with pytest.raises(ValueError, match="twice"):
+        DatasetUnion([("A", a), ("A", b)])
+
+
+def test_samples_without_orientation_are_kept():
+    """The games and BDB 2019 have no o: samples are still built (o features NaN)."""
+    from ghostedge.model.features import FEATURE_NAMES, ORIENTATION_FEATURES
+
+    play = make_play()
+    play.o[:] = np.nan
+    s = play_samples(play)
+    assert len(s) > 0 and s.is_window.any()
+    o_cols = [FEATURE_NAMES.index(n) for n in ORIENTATION_FEATURES]
+    assert np.isnan(s.features[:, o_cols]).all()
+    assert (s.features[:, FEATURE_NAMES.index("def_o_known")] == 0).all()

@@ -44,13 +44,16 @@ py::tuple build_pair_features(const py::handle& xy_obj, const py::handle& o_obj,
                               const py::handle& rec_obj, bool play_left, bool mirror_y,
                               py::object out_obj) {
     auto xy = exact<double>(xy_obj, "xy_hist");
-    if (xy.ndim() != 3) throw py::value_error("xy_hist: expected shape (3, N, 2)");
-    const py::ssize_t n = xy.shape(1);
-    require_shape(xy, {gf::kHistory, n, 2}, "xy_hist");
+    if (xy.ndim() != 3 || xy.shape(0) < gf::kHistory || xy.shape(0) > gf::kMaxHistory)
+        throw py::value_error("xy_hist: expected shape (H, N, 2) with " +
+                              std::to_string(gf::kHistory) + " <= H <= " +
+                              std::to_string(gf::kMaxHistory));
+    const py::ssize_t h = xy.shape(0), n = xy.shape(1);
+    require_shape(xy, {h, n, 2}, "xy_hist");
     auto o = exact<double>(o_obj, "o_hist");
-    require_shape(o, {gf::kHistory, n}, "o_hist");
+    require_shape(o, {h, n}, "o_hist");
     auto ball = exact<double>(ball_obj, "ball_hist");
-    require_shape(ball, {gf::kHistory, 2}, "ball_hist");
+    require_shape(ball, {h, 2}, "ball_hist");
     auto off = exact<std::uint8_t>(off_obj, "is_offense");
     require_shape(off, {n}, "is_offense");
     auto ctx = exact<double>(ctx_obj, "context");
@@ -77,6 +80,7 @@ py::tuple build_pair_features(const py::handle& xy_obj, const py::handle& o_obj,
     frame.is_offense = off.data();
     frame.n_players = n;
     frame.context = ctx.data();
+    frame.n_history = h;
     const std::int64_t* dp = defs.data();
     const std::int64_t* rp = recs.data();
     float* op = out.mutable_data();
@@ -154,6 +158,7 @@ void model_outputs_to_field(const py::handle& mean_obj, const py::handle& sigma_
 
 void bind_features(py::module_& m) {
     m.attr("FEATURE_HISTORY") = gf::kHistory;
+    m.attr("FEATURE_MAX_HISTORY") = gf::kMaxHistory;
     m.attr("FEATURE_NUM_CONTEXT") = gf::kNumContext;
     py::list names;
     for (int k = 0; k < gf::kNumFeatures; ++k) names.append(gf::feature_names()[k]);
@@ -163,10 +168,11 @@ void bind_features(py::module_& m) {
           py::arg("receivers"), py::arg("play_left") = false, py::arg("mirror_y") = false,
           py::arg("out") = py::none(),
           "Model features for every defender x receiver pair of one frame.\n\n"
-          "xy_hist float64 [3,N,2] (frames t-2..t, raw field yards, NaN = missing), o_hist\n"
-          "float64 [3,N] degrees, ball_hist float64 [3,2], is_offense uint8 [N], context float64\n"
-          "[6] (model frame), defenders/receivers int64 player indices. Returns (out float32\n"
-          "[D,R,F], n_valid); invalid pairs are rows of NaN. Pass `out` to avoid allocation.");
+          "xy_hist float64 [H,N,2] (frames t-H+1..t, 3 <= H <= 11, raw field yards, NaN =\n"
+          "missing), o_hist float64 [H,N] degrees (NaN = unknown), ball_hist float64 [H,2],\n"
+          "is_offense uint8 [N], context float64 [6] (model frame), defenders/receivers int64\n"
+          "player indices. Returns (out float32 [D,R,F], n_valid); invalid pairs are rows of\n"
+          "NaN. Pass `out` to avoid allocation.");
     m.def("select_model_inputs", &select_model_inputs, py::arg("features"), py::arg("columns"),
           py::arg("inputs"), py::arg("valid"),
           "Model input rows from pair features float32 [..., F]: inputs float32 [B, C] =\n"

@@ -24,7 +24,19 @@ const char* const kNames[kNumFeatures] = {
     "nmate_rel_y", "nmate_dist", "tgt_dist_minus_help",
     // play context
     "ctx_down", "ctx_yards_to_go", "ctx_los_x", "ctx_quarter", "ctx_clock_s", "ctx_score_margin",
+    // 1 when the defender's orientation at t is known (the facing features are NaN when not)
+    "def_o_known",
+    // velocity of the defender's step ending j frames before t (j = 0 and 1 are def_v, def_a)
+    "def_vx_m2", "def_vy_m2", "def_vx_m3", "def_vy_m3", "def_vx_m4", "def_vy_m4",
+    "def_vx_m5", "def_vy_m5", "def_vx_m6", "def_vy_m6", "def_vx_m7", "def_vy_m7",
+    "def_vx_m8", "def_vy_m8", "def_vx_m9", "def_vy_m9",
+    // the same for the target receiver, j = 1 .. 4
+    "tgt_vx_m1", "tgt_vy_m1", "tgt_vx_m2", "tgt_vy_m2", "tgt_vx_m3", "tgt_vy_m3",
+    "tgt_vx_m4", "tgt_vy_m4",
 };
+constexpr int kFirstDefHistory = 50;  // index of def_vx_m2
+constexpr int kFirstTgtHistory = kFirstDefHistory + 2 * kDefHistorySteps;
+static_assert(kFirstTgtHistory + 2 * kTgtHistorySteps == kNumFeatures, "feature layout");
 
 struct Vec2 {
     double x = 0.0, y = 0.0;
@@ -40,18 +52,25 @@ inline bool finite(Vec2 a) { return std::isfinite(a.x) && std::isfinite(a.y); }
 class ModelFrame {
    public:
     ModelFrame(const FrameView& f, Orientation o)
-        : f_(f), sx_(o.play_left ? -1.0 : 1.0), sy_((o.play_left != o.mirror_y) ? -1.0 : 1.0) {}
+        : f_(f), first_(f.n_history - kHistory), sx_(o.play_left ? -1.0 : 1.0),
+          sy_((o.play_left != o.mirror_y) ? -1.0 : 1.0) {}
 
-    // history index k: 0 = t-2, 1 = t-1, 2 = t
-    Vec2 player(int k, std::int64_t n) const {
-        const double* p = f_.xy + (static_cast<std::int64_t>(k) * f_.n_players + n) * 2;
+    // history index k of the last kHistory frames: 0 = t-2, 1 = t-1, 2 = t
+    Vec2 player(int k, std::int64_t n) const { return back(kHistory - 1 - k, n); }
+    // j frames before t (0 = t); NaN when older than the history supplied
+    Vec2 back(std::int64_t j, std::int64_t n) const {
+        if (j >= f_.n_history) return {kNaN, kNaN};
+        const double* p = f_.xy + ((f_.n_history - 1 - j) * f_.n_players + n) * 2;
         return map({p[0], p[1]});
     }
-    Vec2 ball(int k) const { return map({f_.ball[2 * k], f_.ball[2 * k + 1]}); }
-    // Unit vector of the orientation at t (0 = +y, clockwise), zero when unknown.
+    Vec2 ball(int k) const {
+        const double* b = f_.ball + (first_ + k) * 2;
+        return map({b[0], b[1]});
+    }
+    // Unit vector of the orientation at t (0 = +y, clockwise); NaN when unknown.
     Vec2 facing(std::int64_t n) const {
-        const double deg = f_.orientation[2 * f_.n_players + n];
-        if (!std::isfinite(deg)) return {};
+        const double deg = f_.orientation[(f_.n_history - 1) * f_.n_players + n];
+        if (!std::isfinite(deg)) return {kNaN, kNaN};
         const double rad = deg * kPi / 180.0;
         return {sx_ * std::sin(rad), sy_ * std::cos(rad)};
     }
@@ -65,9 +84,24 @@ class ModelFrame {
     Vec2 map(Vec2 raw) const {
         return {sx_ < 0 ? kFieldLength - raw.x : raw.x, sy_ < 0 ? kFieldWidth - raw.y : raw.y};
     }
+    static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
     const FrameView& f_;
+    std::int64_t first_;  // array row of t-2
     double sx_, sy_;
 };
+
+// Velocities (model frame, yd/s) of a player's steps ending j = 0 .. n_steps-1 frames before
+// t. A step with a frame missing, or older than the history supplied, repeats the next newer
+// one (the player kept his velocity), so the result is finite whenever t-1 and t are present.
+void step_velocities(const ModelFrame& mf, std::int64_t n, int n_steps, Vec2* out) {
+    Vec2 newer = mf.back(0, n);
+    for (int j = 0; j < n_steps; ++j) {
+        const Vec2 older = mf.back(j + 1, n);
+        const bool ok = finite(newer) && finite(older);
+        out[j] = ok ? (newer - older) * (1.0 / kFrameDt) : (j > 0 ? out[j - 1] : Vec2{});
+        newer = older;
+    }
+}
 
 struct Kinematics {
     Vec2 p, v, a;
@@ -120,6 +154,10 @@ std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* def
                                  std::int64_t n_receivers, Orientation orient, float* out) noexcept {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     const std::int64_t n_players = frame.n_players;
+    if (frame.n_history < kHistory || frame.n_history > kMaxHistory) {
+        for (std::int64_t k = 0; k < n_defenders * n_receivers * kNumFeatures; ++k) out[k] = nan;
+        return 0;
+    }
     const ModelFrame mf(frame, orient);
     const BallState ball = ball_state(mf);
     const double* ctx = frame.context;
@@ -138,7 +176,7 @@ std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* def
             const Kinematics dk = kinematics(mf, d), rk = kinematics(mf, r);
             const double speed = norm(dk.v);
             const Vec2 vhat = speed > kTiny ? dk.v * (1.0 / speed) : Vec2{};
-            const Vec2 face = mf.facing(d);
+            const Vec2 face = mf.facing(d);  // NaN when unknown: never read as a direction
             const Vec2 rel = rk.p - dk.p, rel_v = rk.v - dk.v;
             const double dist = norm(rel);
             // Ball tag lost for all of t-2..t: take the ball at the target it was thrown to
@@ -174,7 +212,7 @@ std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* def
             }
             if (mate >= 0) mate_rel = mf.player(2, mate) - dk.p;
 
-            const double f[kNumFeatures] = {
+            const double f[kFirstDefHistory] = {
                 dk.v.x, dk.v.y, dk.a.x, dk.a.y, speed, dot(dk.a, vhat), face.x, face.y,
                 dot(face, vhat), dk.p.y, kFieldWidth - dk.p.y, kGoalLineX - dk.p.x,
                 dk.p.x - ctx[kLineOfScrimmageX],
@@ -189,8 +227,20 @@ std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* def
                 mate_rel.x, mate_rel.y, mate_best, dist - help_best,
                 ctx[kDown], ctx[kYardsToGo], ctx[kLineOfScrimmageX], ctx[kQuarter],
                 ctx[kGameClockSeconds], ctx[kOffenseScoreMargin],
+                finite(face) ? 1.0 : 0.0,
             };
-            for (int k = 0; k < kNumFeatures; ++k) row[k] = static_cast<float>(f[k]);
+            for (int k = 0; k < kFirstDefHistory; ++k) row[k] = static_cast<float>(f[k]);
+            Vec2 steps[kDefHistorySteps + 2];
+            step_velocities(mf, d, kDefHistorySteps + 2, steps);
+            for (int j = 0; j < kDefHistorySteps; ++j) {
+                row[kFirstDefHistory + 2 * j] = static_cast<float>(steps[j + 2].x);
+                row[kFirstDefHistory + 2 * j + 1] = static_cast<float>(steps[j + 2].y);
+            }
+            step_velocities(mf, r, kTgtHistorySteps + 1, steps);
+            for (int j = 0; j < kTgtHistorySteps; ++j) {
+                row[kFirstTgtHistory + 2 * j] = static_cast<float>(steps[j + 1].x);
+                row[kFirstTgtHistory + 2 * j + 1] = static_cast<float>(steps[j + 1].y);
+            }
             ++n_valid;
         }
     }

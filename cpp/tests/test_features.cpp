@@ -1,4 +1,5 @@
 // Checks the pair features against hand-computed values on a small synthetic frame.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -87,6 +88,60 @@ int main() {
     CHECK_NEAR(out[index_of("ball_vx")], 0.0, 1e-9);
     CHECK_NEAR(out[index_of("ball_to_tgt_dist")], 0.0, 1e-9);
     CHECK_NEAR(out[index_of("ball_rel_x")], out[index_of("tgt_rel_x")], 1e-6);
+
+    // With only t-2..t supplied, the history features repeat the newest known step.
+    CHECK_NEAR(out[index_of("def_o_known")], 1.0, 1e-9);
+    CHECK(gf::build_pair_features(f, defs, 1, recs, 1, {false, false}, out) == 1);
+    CHECK_NEAR(out[index_of("def_vx_m2")], 5.0, 1e-4);
+    CHECK_NEAR(out[index_of("def_vx_m9")], 5.0, 1e-4);
+    CHECK_NEAR(out[index_of("tgt_vy_m1")], 1.0, 1e-4);  // (0.1 - 0) / 0.1
+    CHECK_NEAR(out[index_of("tgt_vy_m4")], 1.0, 1e-4);
+
+    {  // Ten frames of history: the defender ran +y at 2 yd/s until t-2, then +x at 5 yd/s.
+        constexpr int h = gf::kMaxHistory;
+        double lxy[h * 3 * 2], lo[h * 3];
+        const double lball[h * 2] = {};
+        for (int k = 0; k < h; ++k) {
+            const int back = h - 1 - k;  // frames before t
+            lxy[(k * n + 0) * 2 + 0] = 50.0 + 0.5 * std::max(0, 2 - back);
+            lxy[(k * n + 0) * 2 + 1] = 20.0 - 0.2 * std::max(0, back - 2);
+            lxy[(k * n + 1) * 2 + 0] = 55.0 - 0.3 * back;  // target: +x at 3 yd/s
+            lxy[(k * n + 1) * 2 + 1] = 30.0;
+            lxy[(k * n + 2) * 2 + 0] = 60.0;
+            lxy[(k * n + 2) * 2 + 1] = 20.0;
+            for (int p = 0; p < 3; ++p) lo[k * n + p] = 90.0;
+        }
+        gf::FrameView lf{lxy, lo, lball, off, n, ctx, h};
+        CHECK(gf::build_pair_features(lf, defs, 1, recs, 1, {false, false}, out) == 1);
+        CHECK_NEAR(out[index_of("def_vx")], 5.0, 1e-4);
+        CHECK_NEAR(out[index_of("def_vx_m2")], 0.0, 1e-4);  // step t-3 -> t-2
+        CHECK_NEAR(out[index_of("def_vy_m2")], 2.0, 1e-4);
+        CHECK_NEAR(out[index_of("def_vy_m9")], 2.0, 1e-4);
+        CHECK_NEAR(out[index_of("tgt_vx_m4")], 3.0, 1e-4);
+        // A gap at t-5 (and a mirrored frame): steps touching it repeat the newer one.
+        lxy[((h - 1 - 5) * n + 0) * 2 + 0] = nan;
+        lxy[((h - 1 - 5) * n + 0) * 2 + 1] = nan;
+        CHECK(gf::build_pair_features(lf, defs, 1, recs, 1, {false, true}, out) == 1);
+        CHECK_NEAR(out[index_of("def_vy_m4")], -2.0, 1e-4);  // t-5 -> t-4 missing: = m3
+        CHECK_NEAR(out[index_of("def_vy_m5")], -2.0, 1e-4);
+        CHECK_NEAR(out[index_of("def_vy_m6")], -2.0, 1e-4);  // t-7 -> t-6 known again
+        // Too much or too little history is refused: every row NaN, nothing valid.
+        lf.n_history = gf::kMaxHistory + 1;
+        CHECK(gf::build_pair_features(lf, defs, 1, recs, 1, {false, false}, out) == 0);
+        CHECK(std::isnan(out[0]));
+        lf.n_history = gf::kHistory - 1;
+        CHECK(gf::build_pair_features(lf, defs, 1, recs, 1, {false, false}, out) == 0);
+    }
+    {  // Unknown orientation at t: the facing features are NaN, never a direction.
+        double o_unknown[gf::kHistory * 3];
+        for (double& v : o_unknown) v = nan;
+        const gf::FrameView fo{xy, o_unknown, ball, off, n, ctx};
+        CHECK(gf::build_pair_features(fo, defs, 1, recs, 1, {false, false}, out) == 1);
+        CHECK(std::isnan(out[index_of("def_o_x")]) && std::isnan(out[index_of("def_o_y")]));
+        CHECK(std::isnan(out[index_of("def_o_dot_motion")]));
+        CHECK(out[index_of("def_o_known")] == 0.0f);
+        CHECK_NEAR(out[index_of("def_vx")], 5.0, 1e-4);  // the rest is unaffected
+    }
 
     // A missing frame of the defender invalidates his rows.
     xy[(0 * n + 0) * 2 + 0] = std::numeric_limits<double>::quiet_NaN();

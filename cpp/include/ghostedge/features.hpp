@@ -1,7 +1,8 @@
 // Per-pair model features: for every defender x receiver pair of one frame, a fixed vector of
 // candidate features built from the positions (and orientation) of all players and the ball at
-// frames t-2, t-1, t. Velocities and accelerations come from position differences only; the
-// provider's speed/direction columns are never read.
+// frames t-2, t-1, t, plus the defender's and the target's velocities over up to
+// kMaxHistory frames (t-10 .. t) when the caller supplies them. Velocities and accelerations come
+// from position differences only; the provider's speed/direction columns are never read.
 //
 // Frame of reference: the "model frame" - the offence always moves toward +x (plays going left
 // are rotated 180 degrees about the field centre) and, for augmentation, optionally mirrored in
@@ -16,9 +17,14 @@
 
 namespace ghostedge::features {
 
-constexpr int kHistory = 3;          // input frames t-2, t-1, t
+constexpr int kHistory = 3;          // frames every pair needs: t-2, t-1, t
+constexpr int kMaxHistory = 11;      // frames the history features read: t-10 .. t
+constexpr int kDefHistorySteps = 8;  // def_v{x,y}_m2 .. _m9: the defender's older steps
+constexpr int kTgtHistorySteps = 4;  // tgt_v{x,y}_m1 .. _m4: the target's
+static_assert(kMaxHistory >= kDefHistorySteps + 2 && kMaxHistory >= kTgtHistorySteps + 2,
+              "a history step j reads frames t-j-1 and t-j");
 constexpr int kNumContext = 6;       // see ContextIndex
-constexpr int kNumFeatures = 49;     // see feature_names()
+constexpr int kNumFeatures = 50 + 2 * (kDefHistorySteps + kTgtHistorySteps);  // see feature_names()
 using ghostedge::kFieldLength;
 using ghostedge::kFieldWidth;
 using ghostedge::kFrameDt;
@@ -46,14 +52,16 @@ enum FeatureIndex : int {
 // Names of the kNumFeatures features, in output order.
 const char* const* feature_names();
 
-// One frame's inputs; all arrays C-contiguous, owned by the caller.
+// One frame's inputs; all arrays C-contiguous, owned by the caller. H = n_history frames,
+// oldest first, the last one is t (kHistory <= H <= kMaxHistory).
 struct FrameView {
-    const double* xy = nullptr;           // [kHistory, n_players, 2] raw field yards, NaN = missing
-    const double* orientation = nullptr;  // [kHistory, n_players] degrees (NaN allowed)
-    const double* ball = nullptr;         // [kHistory, 2] raw field yards
+    const double* xy = nullptr;           // [H, n_players, 2] raw field yards, NaN = missing
+    const double* orientation = nullptr;  // [H, n_players] degrees, NaN = unknown
+    const double* ball = nullptr;         // [H, 2] raw field yards
     const std::uint8_t* is_offense = nullptr;  // [n_players] 1 = offence, 0 = defence
     std::int64_t n_players = 0;
     const double* context = nullptr;      // [kNumContext], model frame
+    std::int64_t n_history = kHistory;    // H
 };
 
 struct Orientation {
@@ -62,12 +70,16 @@ struct Orientation {
 };
 
 // Fills out[(i * n_receivers + j) * kNumFeatures + k] for defender i and receiver j (indices
-// into the player axis). A pair whose defender or receiver lacks any of the three frames, whose
-// indices are out of range, or whose defender is the receiver gets a row of NaN. A missing ball
-// does not void a pair: its features use the latest known ball position of t-2..t (velocity
-// from the latest two consecutive known frames, else zero), or, with no ball at all, the
-// target receiver's position and zero velocity. Returns the number of valid rows. Never
-// allocates, never throws.
+// into the player axis). A pair whose defender or receiver lacks any of the frames t-2..t, whose
+// indices are out of range, or whose defender is the receiver gets a row of NaN; so does every
+// pair when n_history is outside kHistory..kMaxHistory. A missing ball does not void a pair:
+// its features use the latest known ball position of t-2..t (velocity from the latest two
+// consecutive known frames, else zero), or, with no ball at all, the target receiver's position
+// and zero velocity. Older history does not void a pair either: a step velocity whose frames
+// are missing or older than the history supplied repeats the next newer step (the player is
+// taken to have kept his velocity). An unknown orientation at t is never a number: the three
+// facing features are NaN (a model reading them cannot score the pair) and def_o_known is 0.
+// Returns the number of valid rows. Never allocates, never throws.
 std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* defenders,
                                  std::int64_t n_defenders, const std::int64_t* receivers,
                                  std::int64_t n_receivers, Orientation orient, float* out) noexcept;

@@ -13,16 +13,18 @@ import numpy as np
 from ..model.baselines import BASELINES
 from ..model.frames import CHI2_2DOF, WINDOW_H, max_step_speed
 from ..model.inference import GhostModel
-from ..model.windows import Samples, game_split, play_samples
+from ..model.windows import DatasetUnion, Samples, game_split, play_samples
 
 
-def evaluation_samples(dataset, split: str = "all", progress: bool = True) -> tuple[Samples, int]:
-    """Defensive-back samples of the plays in ``split`` ('all' or a windows.SPLITS name)."""
+def evaluation_samples(dataset, split: str = "all", progress: bool = True,
+                       recorded: dict | None = None) -> tuple[Samples, int]:
+    """Defensive-back samples of the plays in ``split`` ('all' or a windows.SPLITS name; with
+    ``recorded``, a model's own record of its games, every game it does not list is held out)."""
     from tqdm import tqdm
 
     keys = dataset.play_keys()
     if split != "all":
-        keys = [k for k in keys if game_split(k[0]) == split]
+        keys = [k for k in keys if game_split(k[0], recorded) == split]
     plays = tqdm(dataset.iter_plays(keys), total=len(keys), desc="evaluate", unit="play",
                  file=sys.stderr, disable=not progress)
     parts = [play_samples(p) for p in plays]
@@ -55,6 +57,11 @@ def evaluate_samples(s: Samples, model: GhostModel) -> dict:
     mean, sigma, valid = model.run_features(s.features)
     if not valid.all():
         raise ValueError(f"{int((~valid).sum())} evaluation rows have non-finite features")
+    return _figures(s, mean, sigma)
+
+
+def _figures(s: Samples, mean: np.ndarray, sigma: np.ndarray) -> dict:
+    """The report's figures for samples ``s`` and the model's predictions of them."""
     p2, p1, p0 = s.past[:, 0], s.past[:, 1], np.zeros_like(s.past[:, 0])
     w, f = s.is_window, s.is_flight
     horizon = mean.shape[1]
@@ -81,11 +88,21 @@ def evaluate_samples(s: Samples, model: GhostModel) -> dict:
 def evaluation_report(dataset, model: GhostModel | None = None, split: str = "all", progress: bool = True) -> dict:
     """The evaluate command's JSON object (see issue 3) for the plays of ``split``."""
     model = model or GhostModel()
-    s, n_read = evaluation_samples(dataset, split, progress)
+    s, n_read = evaluation_samples(dataset, split, progress, getattr(model, "split_games", None))
     if len(s) == 0:
         raise ValueError(f"no evaluation windows in the {split!r} plays ({n_read} plays read): "
                          "pass plays need passForwardFrameId, passArrivedFrameId and targetNflId")
-    report = evaluate_samples(s, model)
+    mean, sigma, valid = model.run_features(s.features)
+    if not valid.all():
+        raise ValueError(f"{int((~valid).sum())} evaluation rows have non-finite features")
+    report = _figures(s, mean, sigma)
+    if isinstance(dataset, DatasetUnion):  # the same figures for each folder
+        folder = np.array([dataset.folder_of(g, p) for g, p in zip(s.game_id, s.play_id)])
+        report["by_dataset"] = {}
+        for name in dataset.names:
+            mine = folder == name
+            report["by_dataset"][name] = (_figures(s.subset(mine), mean[mine], sigma[mine]) if mine.any()
+                                          else {"n_plays": 0, "n_windows": 0, "n_flights": 0})
     report["split"] = split
     report["model_path"] = str(model.path)
     report["providers"] = model.providers

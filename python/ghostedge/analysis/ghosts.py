@@ -10,7 +10,7 @@ import numpy as np
 
 from ..constants import DT_S
 from ..data.play import Play
-from ..model.features import offense_mask
+from ..model.features import history_rows, offense_mask
 from ..model.frames import PlayContext
 
 # Perturbation of the reference table: which defenders and how (docs/metric.md).
@@ -19,11 +19,13 @@ PERTURB_SPEED_RANGE = (1.0, 8.0)  # yd/s, ~5th..95th percentile of DB speed at t
 
 
 def model_inputs(play: Play, t: int) -> dict[str, Any]:
-    """Model input history at row t (frames t-2..t), raw field coordinates, copies."""
+    """Model input history at row t (frames t-10..t, fewer at a play's start), raw field
+    coordinates, copies."""
+    rows = history_rows(t)
     return {
-        "xy_hist": play.xy[t - 2 : t + 1].copy(),
-        "o_hist": play.o[t - 2 : t + 1].copy(),
-        "ball_hist": play.ball_xy[t - 2 : t + 1].copy(),
+        "xy_hist": play.xy[rows].copy(),
+        "o_hist": play.o[rows].copy(),
+        "ball_hist": play.ball_xy[rows].copy(),
     }
 
 

@@ -173,11 +173,12 @@ def reference_table(plays: Iterable[Play], model, seed: int = 0, n_boot: int = 1
     }
 
 
-def evaluation_plays(dataset, split: str = "all"):
-    """The plays of ``dataset`` in ``split`` ('all' or a ``ghostedge.model.windows`` split name)."""
+def evaluation_plays(dataset, split: str = "all", model=None):
+    """The plays of ``dataset`` in ``split`` ('all' or a ``ghostedge.model.windows`` split name;
+    the games ``model`` records it was trained and validated on decide the split, when it does)."""
     keys = dataset.play_keys()
     if split != "all":
-        keys = [k for k in keys if game_split(k[0]) == split]
+        keys = [k for k in keys if game_split(k[0], getattr(model, "split_games", None)) == split]
     return dataset.iter_plays(keys)
 
 
@@ -185,5 +186,5 @@ def evaluation_metric(dataset, model, split: str = "all", seed: int = 0, n_boot:
                       progress: bool = True) -> dict:
     """The ``"metric"`` section of ``ghostedge evaluate``: :func:`reference_table` over the pass
     plays of ``dataset`` in ``split``."""
-    return reference_table(evaluation_plays(dataset, split), model, seed=seed, n_boot=n_boot,
+    return reference_table(evaluation_plays(dataset, split, model), model, seed=seed, n_boot=n_boot,
                            progress=progress)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..constants import DT_S
 from ..data.play import Play
-from ..model.features import HISTORY
+from ..model.features import HISTORY, MAX_HISTORY, history_rows
 from .ghosts import model_inputs, predict_ghosts
 
 ROLLOUT_BLOCK = HISTORY  # frames predicted per model call
@@ -63,33 +63,34 @@ def rollout_paths(model, play: Play, t: int, defenders, target: int, n_steps: in
     xy_hist = np.array(inputs["xy_hist"], dtype=np.float64)
     o_hist = np.array(inputs["o_hist"], dtype=np.float64)
     ball_hist = np.array(inputs["ball_hist"], dtype=np.float64)
-    # The defenders' positions from t-2 on: their input history, then the ghosts.
-    track = np.full((HISTORY - 1 + n_steps + 1, defenders.size, 2), np.nan)
-    track[:HISTORY] = xy_hist[:, defenders]
+    # The defenders' positions from t-10 on: their input history, then the ghosts.
+    track = np.full((MAX_HISTORY - 1 + n_steps + 1, defenders.size, 2), np.nan)
+    track[MAX_HISTORY - xy_hist.shape[0] : MAX_HISTORY] = xy_hist[:, defenders]
     orientation = o_hist[-1, defenders].copy()
     done = 0
     while True:
         h = min(block, n_steps - done)
         mean = predict_ghosts(model, play, t + done, defenders, [target], h,
                               {"xy_hist": xy_hist, "o_hist": o_hist, "ball_hist": ball_hist})[:, 0]
-        start = HISTORY + done
+        start = MAX_HISTORY + done
         track[start : start + h] = np.transpose(mean, (1, 0, 2))
         done += h
         if done >= n_steps:
             break
         # Next history: frames (t+done-2 .. t+done) as tracked, the ghosted defenders replaced.
         now = t + done
-        xy_hist = play.xy[now - HISTORY + 1 : now + 1].copy()
-        o_hist = play.o[now - HISTORY + 1 : now + 1].copy()
-        ball_hist = play.ball_xy[now - HISTORY + 1 : now + 1].copy()
+        rows = history_rows(now)
+        xy_hist = play.xy[rows].copy()
+        o_hist = play.o[rows].copy()
+        ball_hist = play.ball_xy[rows].copy()
         if ball_path is not None:  # rows after t come from the given path
-            first = max(now - HISTORY + 1, t + 1)
-            ball_hist[first - (now - HISTORY + 1) :] = ball_path[first - t : done + 1]
-        own = track[start + h - HISTORY : start + h]  # [HISTORY, D, 2]
+            first = max(rows.start, t + 1)
+            ball_hist[first - rows.start :] = ball_path[first - t : done + 1]
+        own = track[start + h - xy_hist.shape[0] : start + h]  # [H, D, 2]
         xy_hist[:, defenders] = own
         step = own[-1] - own[-2]
         speed = np.hypot(step[:, 0], step[:, 1]) / DT_S
         heading = np.rad2deg(np.arctan2(step[:, 0], step[:, 1])) % 360.0  # NGS: 0 = +y, clockwise
         orientation = np.where((speed > FACING_SPEED_YPS) & np.isfinite(orientation), heading, orientation)
         o_hist[:, defenders] = orientation
-    return np.transpose(track[HISTORY - 1 :], (1, 0, 2))
+    return np.transpose(track[MAX_HISTORY - 1 :], (1, 0, 2))

@@ -7,7 +7,9 @@ HELP = "evaluate the ghost model against baselines (1.0 s windows and full fligh
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--data", required=True, help="data folder (tracking*.csv[.gz] + plays.csv[.gz])")
+    parser.add_argument("--data", required=True, action="append",
+                        help="data folder (tracking*.csv[.gz] + plays.csv[.gz], or Sportradar JSON); "
+                             "repeat for several: figures for the union and, under by_dataset, per folder")
     parser.add_argument("--model", default=None, help="ONNX model (default: the shipped one)")
     parser.add_argument("--completion-model", default=None,
                         help="completion-probability ONNX model (default: the shipped one)")
@@ -24,12 +26,12 @@ def run(args) -> int:
     import json
 
     from ..analysis.evaluation import evaluation_report
-    from ..data import load_dataset
     from ..model.inference import GhostModel
+    from ..model.windows import DatasetUnion
 
     if args.plot and (args.game is None or args.play is None):
         raise ValueError("--plot needs --game and --play")
-    ds = load_dataset(args.data)
+    ds = DatasetUnion.load(args.data)
     model = GhostModel(args.model)
     report = evaluation_report(ds, model, split=args.split)
     from ..analysis.reference import (
@@ -37,19 +39,25 @@ def run(args) -> int:
     )
 
     report["metric"] = evaluation_metric(ds, model, split=args.split)
+    for name, part in report["by_dataset"].items():
+        if len(ds.names) == 1:
+            part["metric"] = report["metric"]
+        elif part["n_plays"]:
+            part["metric"] = evaluation_metric(ds.datasets[name], model, split=args.split)
     from ..analysis.counterfactual import counterfactual_report  # docs/metric.md
     from ..analysis.reference import evaluation_plays
 
-    report["counterfactual"] = counterfactual_report(evaluation_plays(ds, args.split), model)
+    report["counterfactual"] = counterfactual_report(evaluation_plays(ds, args.split, model), model)
     from ..analysis.completion import completion_report  # docs/completion.md
     from ..model.completion import CompletionModel
 
-    report["completion_probability"] = completion_report(evaluation_plays(ds, args.split), model,
+    report["completion_probability"] = completion_report(evaluation_plays(ds, args.split, model), model,
                                                          CompletionModel(args.completion_model))
     if args.plot:
         from ..viz.ghosts import plot_play_ghosts
 
-        plot_play_ghosts(ds.play(args.game, args.play), model, args.plot)
+        key = (args.game, args.play)
+        plot_play_ghosts(ds.datasets[ds.folder_of(*key)].play(*key), model, args.plot)
         report["plot"] = args.plot
     if args.json:
         print(json.dumps(report))

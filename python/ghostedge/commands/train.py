@@ -7,10 +7,12 @@ HELP = "train the ghost trajectory model (needs the 'train' extra: torch, onnx, 
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--data", required=True, help="data folder (tracking*.csv[.gz] + plays.csv[.gz])")
+    parser.add_argument("--data", required=True, action="append",
+                        help="data folder (tracking*.csv[.gz] + plays.csv[.gz], or Sportradar JSON); "
+                             "repeat to train on several (their union, split by game)")
     parser.add_argument("--out", default="models/ghostedge_ghost.onnx", help="ONNX file to write")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 15)")
+    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 20)")
     parser.add_argument("--no-card", action="store_true", help="do not write MODEL_CARD.md beside the model")
     parser.add_argument("--json", action="store_true", help="print the training summary as one JSON object")
 

@@ -15,8 +15,13 @@ from .frames import PlayContext
 
 FEATURE_NAMES: tuple[str, ...] = tuple(_core.FEATURE_NAMES)
 N_FEATURES = len(FEATURE_NAMES)
-HISTORY = int(_core.FEATURE_HISTORY)
+HISTORY = int(_core.FEATURE_HISTORY)  # frames every scored pair needs: t-2 .. t
+MAX_HISTORY = int(_core.FEATURE_MAX_HISTORY)  # frames the history features read: t-10 .. t
 KINEMATIC_FEATURES = ("def_vx", "def_vy", "def_ax", "def_ay")  # the network's physics prior reads these
+# Features that read the orientation o: NaN when o is unknown at t (def_o_known says which).
+ORIENTATION_FEATURES = ("def_o_x", "def_o_y", "def_o_dot_motion")
+# The players' older steps (velocities j frames before t), read from up to MAX_HISTORY frames.
+HISTORY_FEATURES = tuple(n for n in FEATURE_NAMES if n.startswith(("def_vx_m", "def_vy_m", "tgt_vx_m", "tgt_vy_m")))
 
 # Mirroring the model frame in y maps each feature f to scale * f + shift (y components change
 # sign, distances from one sideline become distances from the other); the network uses it for
@@ -24,6 +29,7 @@ KINEMATIC_FEATURES = ("def_vx", "def_vy", "def_ax", "def_ay")  # the network's p
 _MIRROR_NEGATED = {
     "def_vy", "def_ay", "def_o_y", "tgt_rel_y", "tgt_rel_vy", "tgt_vy", "tgt_ay", "ball_rel_y",
     "ball_vy", "ball_to_tgt_y", "nopp_rel_y", "nopp_rel_vy", "nmate_rel_y",
+    *(n for n in HISTORY_FEATURES if n.startswith(("def_vy_m", "tgt_vy_m"))),
 }
 _MIRROR_FROM_OTHER_SIDELINE = {"def_y", "def_y_far", "tgt_y"}
 
@@ -56,6 +62,18 @@ def offense_mask(play: Play) -> np.ndarray:
     return np.ascontiguousarray((~play.is_defense()).astype(np.uint8))
 
 
+def frames_read(names) -> int:
+    """Frames of history (ending at t) that features ``names`` read: the step j frames before t
+    (``*_m{j}``) needs t-j-1, everything else t-2..t."""
+    return max([HISTORY] + [int(n.rsplit("_m", 1)[1]) + 2 for n in names if n in HISTORY_FEATURES])
+
+
+def history_rows(frame_index: int, history: int = MAX_HISTORY) -> slice:
+    """The array rows of up to ``history`` frames ending at ``frame_index`` (fewer at a play's
+    start: the builder needs only t-2..t)."""
+    return slice(max(0, frame_index - history + 1), frame_index + 1)
+
+
 def frame_features(
     play: Play,
     frame_index: int,
@@ -64,11 +82,12 @@ def frame_features(
     context: PlayContext | None = None,
     mirror_y: bool = False,
 ) -> tuple[np.ndarray, int]:
-    """Candidate features [D, R, F] for a play at array row ``frame_index`` (uses rows t-2..t)."""
+    """Candidate features [D, R, F] for a play at array row ``frame_index`` (uses rows t-2..t,
+    and up to t-10 for the history features)."""
     if frame_index < HISTORY - 1:
         raise ValueError(f"frame row {frame_index} has no {HISTORY - 1} frames of history")
     ctx = context or PlayContext.from_play(play)
-    sl = slice(frame_index - HISTORY + 1, frame_index + 1)
+    sl = history_rows(frame_index)
     return _core.build_pair_features(
         np.ascontiguousarray(play.xy[sl]),
         np.ascontiguousarray(play.o[sl]),

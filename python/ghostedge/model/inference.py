@@ -18,7 +18,16 @@ from pathlib import Path
 import numpy as np
 
 from ..data.play import Play
-from .features import HISTORY, N_FEATURES, _core, feature_indices, offense_mask
+from .features import (
+    HISTORY,
+    MAX_HISTORY,
+    N_FEATURES,
+    _core,
+    feature_indices,
+    frames_read,
+    history_rows,
+    offense_mask,
+)
 from .frames import DT_S, WINDOW_H, PlayContext
 
 MODEL_FILENAME = "ghostedge_ghost.onnx"
@@ -188,6 +197,14 @@ class GhostModel:
             self.feature_names: list[str] = json.loads(meta["feature_names"])
             self.horizon = int(meta["horizon"])
             self._columns = feature_indices(self.feature_names)
+            # Frames of history the model reads (t-history+1 .. t).
+            self.history = frames_read(self.feature_names)
+            # The games it trained / validated on ({gameId: 'train' | 'val'}); None for models
+            # that do not record them (evaluation then uses the CRC split).
+            self.split_games: dict[int, str] | None = None
+            if "split_games" in meta:
+                games = json.loads(meta["split_games"])
+                self.split_games = {int(g): name for name in ("train", "val") for g in games.get(name, [])}
             # The frame interval the model was trained at (models exported before the key
             # existed were all trained on the 10 Hz feed).
             self.frame_dt_s = float(meta.get("frame_dt_s", DT_S))
@@ -252,10 +269,12 @@ class GhostModel:
 
     def predict_frame(self, xy_hist, o_hist, ball_hist, defenders, receivers, context: PlayContext,
                       horizon: int = WINDOW_H, *, is_offense=None) -> Ghosts:
-        """Ghosts of every defender against every receiver from frames t-2..t.
+        """Ghosts of every defender against every receiver from the frames up to t.
 
-        xy_hist [3, N, 2] raw field positions of all players (rows t-2, t-1, t), o_hist [3, N]
-        orientation in degrees, ball_hist [3, 2]; defenders / receivers: player indices;
+        xy_hist [H, N, 2] raw field positions of all players (rows t-H+1 .. t, 3 <= H <= 11;
+        pass ``self.history`` frames: with fewer, the model's history features repeat the
+        newest step, as for a player missing in the older frames), o_hist [H, N] orientation in
+        degrees (NaN = unknown), ball_hist [H, 2]; defenders / receivers: player indices;
         context: the play (direction, line of scrimmage, down, ...); is_offense [N] bool, by
         default the receivers are the offence and everyone else the defence. One ONNX call.
         """
@@ -278,8 +297,9 @@ class GhostModel:
         IO-bound buffers, and the C++ conversion back to field yards - no per-pair Python."""
         horizon = self._check_horizon(horizon)
         xy = np.ascontiguousarray(xy_hist, dtype=np.float64)
-        if xy.ndim != 3 or xy.shape[0] != HISTORY or xy.shape[2] != 2:
-            raise ValueError(f"xy_hist: expected shape (3, N, 2), got {xy.shape}")
+        if xy.ndim != 3 or not HISTORY <= xy.shape[0] <= MAX_HISTORY or xy.shape[2] != 2:
+            raise ValueError(f"xy_hist: expected shape (H, N, 2) with {HISTORY} <= H <= {MAX_HISTORY}, "
+                             f"got {xy.shape}")
         n = xy.shape[1]
         defenders = np.ascontiguousarray(defenders, dtype=np.int64).reshape(-1)
         receivers = np.ascontiguousarray(receivers, dtype=np.int64).reshape(-1)
@@ -335,7 +355,7 @@ class GhostModel:
         receivers = (np.array([play.player_index(target_nfl_id)]) if target_nfl_id is not None
                      else play.eligible_receivers())
         defenders = play.defensive_backs()
-        sl = slice(t - HISTORY + 1, t + 1)
+        sl = history_rows(t, self.history)
         g = self.predict_frame(play.xy[sl], play.o[sl], play.ball_xy[sl], defenders, receivers,
                                PlayContext.from_play(play), horizon, is_offense=offense_mask(play))
         g.frame_id = int(frame_id)

@@ -5,7 +5,10 @@
   input is t-2 .. t and the prediction t+1 .. t+10.
 - Full flight: input passForwardFrameId-2 .. passForwardFrameId, prediction every frame up to
   passArrivedFrameId, for every defensive back with all those frames present.
-- Split by game: a salted CRC32 of the gameId, deterministic across machines and runs.
+- Split by game: a salted CRC32 of the gameId, deterministic across machines and runs, but for
+  the few games listed in SPLIT_OVERRIDES (a folder too small for the CRC to split sensibly).
+  A trained model records which games it trained and validated on; evaluated against it, every
+  other game is held out (``game_split(g, model.split_games)``), whatever its CRC.
 """
 
 from __future__ import annotations
@@ -16,22 +19,86 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data.play import Play
-from .features import HISTORY, N_FEATURES, frame_features
+from .features import FEATURE_NAMES, HISTORY, N_FEATURES, ORIENTATION_FEATURES, frame_features
 from .frames import H_MAX, WINDOW_H, PlayContext, to_model_xy
 
+# Columns a sample must have finite: all but the orientation features (NaN where o is unknown,
+# as in the games and BDB 2019; a model reading them cannot score such rows).
+_NEEDED = np.array([n not in ORIENTATION_FEATURES for n in FEATURE_NAMES])
 HELDOUT_PERCENT = 20  # games whose bucket is < 20 are held out for evaluation
 VAL_PERCENT = 15  # the next 15 buckets: validation (early stopping, sigma calibration)
 SPLITS = ("train", "val", "heldout")
+# ../shared/data/ngs_games_2018 has three games, which the CRC puts all in training. In the
+# folder's (alphabetical) order, the first is held out and the second validates (early
+# stopping and the sigma calibration then see ordinary games too); the third trains.
+SPLIT_OVERRIDES = {  # gameIds as the loader derives them from the Sportradar game UUIDs
+    456517626: "heldout",  # IND at WAS, 2018 week 2
+    1219929119: "val",  # LA at OAK, 2018 week 1
+    609427003: "train",  # PHI at TB, 2018 week 2
+}
 
 
-def game_split(game_id: int) -> str:
-    """'train', 'val' or 'heldout' for a game (whole games only, never mixed)."""
+def game_split(game_id: int, recorded: dict | None = None) -> str:
+    """'train', 'val' or 'heldout' for a game (whole games only, never mixed).
+
+    ``recorded``: a model's record of its games ({gameId: 'train' | 'val'}, GhostModel's
+    ``split_games``); a game it does not list is held out. Without it: SPLIT_OVERRIDES, else
+    the CRC rule."""
+    if recorded is not None:
+        return recorded.get(int(game_id), "heldout")
+    if int(game_id) in SPLIT_OVERRIDES:
+        return SPLIT_OVERRIDES[int(game_id)]
     bucket = zlib.crc32(f"ghostedge-split-v1:{int(game_id)}".encode()) % 100
     if bucket < HELDOUT_PERCENT:
         return "heldout"
     if bucket < HELDOUT_PERCENT + VAL_PERCENT:
         return "val"
     return "train"
+
+
+def recorded_splits(dataset) -> dict[str, list[int]]:
+    """The training and validation games of ``dataset`` ({'train': [...], 'val': [...]},
+    sorted gameIds), as a trained model records them."""
+    games = sorted({int(g) for g, _ in dataset.play_keys()})
+    return {name: [g for g in games if game_split(g) == name] for name in ("train", "val")}
+
+
+class DatasetUnion:
+    """Several data folders read as one (``--data DIR --data DIR2``): the union of their plays,
+    each play key remembering its folder. A (gameId, playId) in two folders is refused."""
+
+    def __init__(self, named: list[tuple[str, object]]):
+        if not named:
+            raise ValueError("no data folder given")
+        self.names = [name for name, _ in named]
+        if len(set(self.names)) != len(self.names):
+            raise ValueError(f"a data folder is given twice: {self.names}")
+        self.datasets = dict(named)
+        self._folder: dict[tuple[int, int], str] = {}
+        for name, ds in named:
+            for key in ds.play_keys():
+                other = self._folder.setdefault(key, name)
+                if other != name:
+                    raise ValueError(f"play {key[0]}/{key[1]} is in both {other} and {name}")
+        self.source = " + ".join(str(getattr(ds, "source", name) or name) for name, ds in named)
+
+    @classmethod
+    def load(cls, folders) -> DatasetUnion:
+        from ..data import load_dataset
+
+        return cls([(str(f), load_dataset(f)) for f in folders])
+
+    def folder_of(self, game_id: int, play_id: int) -> str:
+        return self._folder[(int(game_id), int(play_id))]
+
+    def play_keys(self) -> list[tuple[int, int]]:
+        return list(self._folder)
+
+    def iter_plays(self, keys: list[tuple[int, int]] | None = None):
+        for name, ds in self.datasets.items():
+            mine = [k for k in (self._folder if keys is None else keys) if self._folder.get(k) == name]
+            if mine:
+                yield from ds.iter_plays(mine)
 
 
 def is_pass_play(play: Play) -> bool:
@@ -129,7 +196,7 @@ def play_samples(play: Play, all_defenders: bool = False, mirror: bool = False) 
             if n_valid == 0:
                 continue
             feats = feats[:, 0, :]
-            ok = np.isfinite(feats).all(axis=1)
+            ok = np.isfinite(feats[:, _NEEDED]).all(axis=1)  # o may be unknown (NaN features)
             h_end = min(pa - t, H_MAX, play.n_frames - 1 - ti)
             fut = np.full((defenders.size, H_MAX, 2), np.nan, np.float32)
             fut[:, :h_end] = (model_xy[ti + 1 : ti + 1 + h_end, defenders] - model_xy[ti, defenders]).transpose(1, 0, 2)

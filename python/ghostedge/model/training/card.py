@@ -1,0 +1,121 @@
+"""models/MODEL_CARD.md from a training summary (``train.train``): data, split, features,
+network and the held-out figures of every data folder. Hand-measured sections (latency, the
+orientation study) are appended below the generated text by whoever measures them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..frames import H_MAX
+from ..windows import HELDOUT_PERCENT, SPLIT_OVERRIDES, VAL_PERCENT
+
+PREDICTORS = ("model", "damped_acceleration", "constant_velocity", "constant_position")
+
+
+def figures_table(report: dict) -> str:
+    """The held-out table of one report (union or one folder) with the ratios to damped
+    acceleration."""
+    if not report.get("n_windows"):
+        return "(no held-out windows)"
+    w, f = report["windows_1s"], report["full_flight"]
+    rows = [
+        f"| {name} | {w[name]['ade_yd']:.3f} | {w[name]['fde_yd']:.3f} | {f[name]['rmse_bdb_yd']:.3f} | "
+        + (f"{w[name]['coverage50']:.3f} | {w[name]['coverage90']:.3f} |" if name == "model" else "- | - |")
+        for name in PREDICTORS
+    ]
+    da_w, da_f = w["damped_acceleration"], f["damped_acceleration"]
+    return "\n".join([
+        f"{report['n_plays']} plays, {report['n_windows']} windows, {report['n_flights']} flights.",
+        "",
+        "| predictor | ADE 1.0 s (yd) | FDE 1.0 s (yd) | full-flight RMSE (yd) | coverage50 | coverage90 |",
+        "|---|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+        f"Ratios to damped acceleration: ADE {w['model']['ade_yd'] / da_w['ade_yd']:.3f}, FDE "
+        f"{w['model']['fde_yd'] / da_w['fde_yd']:.3f}, full-flight RMSE "
+        f"{f['model']['rmse_bdb_yd'] / da_f['rmse_bdb_yd']:.3f}; highest predicted speed "
+        f"{report['max_pred_speed_yps']:.2f} yd/s.",
+    ])
+
+
+def write_model_card(summary: dict, path: Path, data_dirs: list[str], ds) -> None:
+    from .network import RESIDUAL_ACCEL_YPS2, RESIDUAL_FLOOR_YD
+
+    h = summary["heldout"]
+    MODEL_FEATURES, DEFAULTS = summary["features"], summary["network"]
+    per_folder = "\n\n".join(
+        f"### `{name}`\n\n{figures_table(part)}\n\nReproduce: `ghostedge evaluate --data {name} --split heldout --json`"
+        for name, part in h.get("by_dataset", {}).items()
+    )
+    overrides = ", ".join(f"{g}: {s}" for g, s in SPLIT_OVERRIDES.items())
+    text = f"""# ghostedge_ghost.onnx - model card
+
+Predicts where each defensive back will be 0.1 .. {H_MAX / 10:.1f} s after frame t (every frame
+directly, no rolling forward) given frames t-10 .. t of the defender and the target receiver,
+t-2 .. t of everyone else and the ball, the play context and the chosen target receiver; a
+Gaussian mean and spread per axis and frame. It never reads the orientation `o`.
+
+## Data
+{", ".join(f"`{d}`" for d in data_dirs)} ({ds.source}): NGS highlight plays 2017-2019 (biased
+toward big plays) and complete 2018 games (ordinary football, Sportradar JSON, no `o`); see each
+folder's README. Samples: every defender (defensive backs and the other defenders as extra
+training samples) against the actual target, for every start frame passForward <= t <
+passArrived with t-2..t present, future frames up to passArrived; training rows mirrored in y
+(augmentation). Only positions x, y of players and ball are read; velocity and acceleration
+are position differences (the data's s, a, dir columns are never read).
+
+## Split (by game, deterministic)
+CRC32 of "ghostedge-split-v1:<gameId>" mod 100: < {HELDOUT_PERCENT} held out (evaluation),
+< {HELDOUT_PERCENT + VAL_PERCENT} validation (early stopping, sigma calibration), rest training;
+but for the games listed in `ghostedge.model.windows.SPLIT_OVERRIDES` ({overrides}). The games
+folder has three games, all of which the CRC puts in training; so the first (IND at WAS) is held
+out, the second (LA at OAK) validates, so that early stopping and the sigma calibration see
+ordinary games too, and the third (PHI at TB) trains. The model records its training and
+validation games (metadata `split_games`): `ghostedge evaluate --split heldout` against it
+takes every other game, so complete games it has never seen are all held out.
+Rows: {summary['train_rows']} training (incl. mirrored), {summary['val_rows']} validation.
+
+## Features
+{len(MODEL_FEATURES)} inputs, built in C++ (`_core.build_pair_features`) in the model frame
+(offence toward +x): the LightGBM study's set (docs/feature-selection.md) without `def_o_y`
+(orientation: see below) plus the defender's velocities of the 8 steps before t-1 and the
+target's of the 4 steps before t (frames up to t-10; a missing older frame repeats the newer
+step): {", ".join(f"`{n}`" for n in MODEL_FEATURES)}.
+
+## Model
+Ensemble of {DEFAULTS['n_members']} MLPs (2 hidden layers of {DEFAULTS['hidden']}, GELU, dropout
+{DEFAULTS['dropout']}), their weights stacked so each layer is one (batched) matmul for the whole
+ensemble. Each member predicts, for all {H_MAX} frames, a residual over a damped-acceleration prior,
+bounded per axis by {RESIDUAL_ACCEL_YPS2:g} yd/s^2 * tau^2 / 2 + {RESIDUAL_FLOOR_YD:g} yd, and a per-axis
+log-sigma; trained with Gaussian NLL (AdamW, one-cycle, {summary['epochs']} epochs; the epoch kept is the
+best of validation 1.0 s ADE / 0.33 yd + full-flight RMSE / 2 yd: epoch {summary['best_epoch']}). The
+members are mixed; sigma times a per-frame temperature fitted on the validation games (first 10:
+{summary['temperature_1s']}); then every step is scaled to at most 12.5 yd/s inside the graph.
+Test-time mirror averaging: every member also runs on the play mirrored in y (the batch doubled
+inside the graph). Input `features` float32 [batch, {len(MODEL_FEATURES)}]; outputs `ghost_mean`,
+`ghost_sigma` float32 [batch, {H_MAX}, 2], displacement from the defender's position at t in the
+model frame.
+
+## Metrics (held-out games)
+All folders together:
+
+{figures_table(h)}
+
+{per_folder}
+
+Reproduce: `{summary['command']}` (training took {summary['train_seconds']:.0f} s on this 2-core
+machine), then the evaluate commands above.
+
+## Limitations
+- A few hundred highlight plays and three games: the held-out sets are small (one game of
+  ordinary football), so the figures carry noticeable sampling error.
+- Conditioned only on the actual target during training; counterfactual targets are
+  extrapolation (there is no ground truth for them).
+- Pairs with a player missing at t-2..t are not scored (NaN). Older frames missing (a tag
+  dropout, the first second of a feed): the history features repeat the newest step, a case
+  the model rarely saw in training. A missing ball uses its latest known position of t-2..t,
+  else the target's. Horizons beyond {H_MAX} frames are refused.
+- Inputs are the provider's smoothed positions; live positions from the ghostedge filter are
+  noisier.
+"""
+    Path(path).write_text(text)
