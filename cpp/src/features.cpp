@@ -232,14 +232,14 @@ std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* def
             for (int k = 0; k < kFirstDefHistory; ++k) row[k] = static_cast<float>(f[k]);
             Vec2 steps[kDefHistorySteps + 2];
             step_velocities(mf, d, kDefHistorySteps + 2, steps);
-            for (int j = 0; j < kDefHistorySteps; ++j) {
-                row[kFirstDefHistory + 2 * j] = static_cast<float>(steps[j + 2].x);
-                row[kFirstDefHistory + 2 * j + 1] = static_cast<float>(steps[j + 2].y);
+            for (int s = 0; s < kDefHistorySteps; ++s) {
+                row[kFirstDefHistory + 2 * s] = static_cast<float>(steps[s + 2].x);
+                row[kFirstDefHistory + 2 * s + 1] = static_cast<float>(steps[s + 2].y);
             }
             step_velocities(mf, r, kTgtHistorySteps + 1, steps);
-            for (int j = 0; j < kTgtHistorySteps; ++j) {
-                row[kFirstTgtHistory + 2 * j] = static_cast<float>(steps[j + 1].x);
-                row[kFirstTgtHistory + 2 * j + 1] = static_cast<float>(steps[j + 1].y);
+            for (int s = 0; s < kTgtHistorySteps; ++s) {
+                row[kFirstTgtHistory + 2 * s] = static_cast<float>(steps[s + 1].x);
+                row[kFirstTgtHistory + 2 * s + 1] = static_cast<float>(steps[s + 1].y);
             }
             ++n_valid;
         }
