@@ -88,6 +88,28 @@ inline py::dict track_outputs_dict(TrackOutputs& out, uint64_t rejected) {
     return d;
 }
 
+// The whole batch call shared by filter_tracks and smooth_tracks: checks the [T, N] inputs and
+// meas_sigma_yd, allocates the outputs, and runs `run(arrays, config, fields[6], flags)` (which
+// returns the rejected count) without the GIL.
+template <class Run>
+py::dict run_track_batch(const CArray<int64_t>& time_us, const CArray<double>& x, const CArray<double>& y,
+                         const py::object& o_obj, double meas_sigma_yd, bool is_ball,
+                         double max_speed_yps, double jerk_psd, double hold_time_s, Run&& run) {
+    TrackArrays a = checked_track_arrays(time_us, x, y, o_obj);
+    if (!(meas_sigma_yd > 0)) throw py::value_error("meas_sigma_yd must be > 0");
+    const ghostedge::FilterConfig cfg = batch_filter_config(is_ball, max_speed_yps, jerk_psd, hold_time_s);
+    TrackOutputs out = track_outputs(a.T, a.N);
+    uint64_t rejected;
+    {
+        double* f[6];
+        for (int k = 0; k < 6; ++k) f[k] = out.field(k);
+        uint16_t* pf = out.flags.mutable_data();
+        py::gil_scoped_release release;
+        rejected = run(a, cfg, f, pf);
+    }
+    return track_outputs_dict(out, rejected);
+}
+
 // The live pipeline's configuration from the keyword arguments both pipelines take.
 inline ghostedge::PipelineConfig pipeline_config(double rate_hz, double read_sigma_yd,
                                                  double shoulder_half_width_yd, double read_gate_yd,

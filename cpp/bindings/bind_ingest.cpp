@@ -41,21 +41,12 @@ py::dict filter_tracks_py(const CArray<int64_t>& time_us, const CArray<double>& 
                           const CArray<double>& y, const py::object& o_obj, double meas_sigma_yd,
                           double o_sigma_deg, bool is_ball, double max_speed_yps, double jerk_psd,
                           double hold_time_s) {
-    TrackArrays a = checked_track_arrays(time_us, x, y, o_obj);
-    if (!(meas_sigma_yd > 0)) throw py::value_error("meas_sigma_yd must be > 0");
-    const FilterConfig cfg = batch_filter_config(is_ball, max_speed_yps, jerk_psd, hold_time_s);
-    TrackOutputs out = track_outputs(a.T, a.N);
-    uint64_t rejected;
-    {
-        double* f[6];
-        for (int k = 0; k < 6; ++k) f[k] = out.field(k);
-        uint16_t* pf = out.flags.mutable_data();
-        py::gil_scoped_release release;
-        rejected = filter_tracks(a.time_us.data(), a.T, a.N, a.x.data(), a.y.data(),
-                                 a.has_o ? a.o.data() : nullptr, meas_sigma_yd, o_sigma_deg, cfg,
-                                 f[0], f[1], f[2], f[3], f[4], f[5], pf);
-    }
-    return track_outputs_dict(out, rejected);
+    return run_track_batch(time_us, x, y, o_obj, meas_sigma_yd, is_ball, max_speed_yps, jerk_psd,
+                           hold_time_s, [&](const TrackArrays& a, const FilterConfig& cfg, double** f, uint16_t* pf) {
+        return filter_tracks(a.time_us.data(), a.T, a.N, a.x.data(), a.y.data(),
+                             a.has_o ? a.o.data() : nullptr, meas_sigma_yd, o_sigma_deg, cfg,
+                             f[0], f[1], f[2], f[3], f[4], f[5], pf);
+    });
 }
 
 }  // namespace

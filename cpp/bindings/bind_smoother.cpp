@@ -30,21 +30,12 @@ py::dict smooth_tracks_py(const CArray<int64_t>& time_us, const CArray<double>& 
                           double hold_time_s, const py::object& smoother_jerk_psd,
                           const py::object& smoother_orientation_rate_psd) {
     const SmootherConfig scfg = smoother_config(smoother_jerk_psd, smoother_orientation_rate_psd);
-    TrackArrays a = checked_track_arrays(time_us, x, y, o_obj);
-    if (!(meas_sigma_yd > 0)) throw py::value_error("meas_sigma_yd must be > 0");
-    const FilterConfig cfg = batch_filter_config(is_ball, max_speed_yps, jerk_psd, hold_time_s);
-    TrackOutputs out = track_outputs(a.T, a.N);
-    uint64_t rejected;
-    {
-        double* f[6];
-        for (int k = 0; k < 6; ++k) f[k] = out.field(k);
-        uint16_t* pf = out.flags.mutable_data();
-        py::gil_scoped_release release;
-        rejected = smooth_tracks(a.time_us.data(), a.T, a.N, a.x.data(), a.y.data(),
-                                 a.has_o ? a.o.data() : nullptr, meas_sigma_yd, o_sigma_deg, cfg,
-                                 scfg, f[0], f[1], f[2], f[3], f[4], f[5], pf);
-    }
-    return track_outputs_dict(out, rejected);
+    return run_track_batch(time_us, x, y, o_obj, meas_sigma_yd, is_ball, max_speed_yps, jerk_psd,
+                           hold_time_s, [&](const TrackArrays& a, const FilterConfig& cfg, double** f, uint16_t* pf) {
+        return smooth_tracks(a.time_us.data(), a.T, a.N, a.x.data(), a.y.data(),
+                             a.has_o ? a.o.data() : nullptr, meas_sigma_yd, o_sigma_deg, cfg,
+                             scfg, f[0], f[1], f[2], f[3], f[4], f[5], pf);
+    });
 }
 
 py::dict smooth_capture_py(const TagRegistry& registry, const py::object& data,
