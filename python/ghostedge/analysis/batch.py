@@ -12,6 +12,7 @@ are stored, in ``batch_store``.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -148,20 +149,16 @@ def describe(exc: BaseException) -> str:
     return text if len(text) <= MESSAGE_MAX_CHARS else text[: MESSAGE_MAX_CHARS - 3] + "..."
 
 
-_COMPLETION_MODEL: list = []  # per process: [CompletionModel or None], loaded on first use
-
-
+@functools.cache
 def completion_model():
     """The shipped completion-probability model (``ghostedge.model.completion``), loaded once per
     process; None when the installation has none (the columns are then null)."""
-    if not _COMPLETION_MODEL:
-        from ..model.completion import CompletionModel
+    from ..model.completion import CompletionModel
 
-        try:
-            _COMPLETION_MODEL.append(CompletionModel())
-        except FileNotFoundError:
-            _COMPLETION_MODEL.append(None)
-    return _COMPLETION_MODEL[0]
+    try:
+        return CompletionModel()
+    except FileNotFoundError:
+        return None
 
 
 def completion_probabilities(play: Play, decision: Decision) -> dict[int, float] | None:

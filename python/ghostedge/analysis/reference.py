@@ -49,12 +49,6 @@ class PlayScores:
     ghost_points: int = 0
     incomplete: bool | None = None  # the pass result (None: not a completion/incompletion)
 
-    @property
-    def perturbed_mask(self) -> np.ndarray:
-        """[D] bool: defenders whose ``perturbed`` value includes their own perturbation - every
-        scored defender (each is perturbed in 2 of the play's ``n_sets`` sets)."""
-        return np.isfinite(self.perturbed)
-
 
 def perturbation_sets(defenders, rng: np.random.Generator,
                       groups: int = PERTURB_GROUPS) -> list[Perturbation]:
