@@ -20,10 +20,11 @@ def test_frame_constants_are_consistent():
 
 
 def test_cpp_defaults_use_the_constants():
-    from ghostedge.analysis import metric
-
-    assert metric.SPEED_LIMIT == constants.MAX_SPEED_YPS
-    assert metric.TOP_SPEED == constants.TOP_SPEED_YPS
+    # the compiled metric's own defaults (MetricParams{} in C++), not the Python aliases
+    params = _core.MetricParams()
+    assert params.speed_limit == constants.MAX_SPEED_YPS
+    assert params.top_speed == constants.TOP_SPEED_YPS
+    assert params.dt == pytest.approx(constants.DT_S)
     # the filter's default cap: a straight track at 20 yd/s comes out at the cap
     import numpy as np
 
