@@ -226,14 +226,15 @@ def torch_ghost_model(onnx_path: Path):
         if key not in kwargs and key not in state and isinstance(current, (bool, int, float)):
             setattr(net, key, type(current)(value))
     params = {k for k, _ in net.named_parameters()}
-    missing = sorted(k for k in params if k not in inits or inits[k].shape != tuple(state[k].shape))
+    # Sizes, not shapes: the exporter folds a one-member layer's leading axes away.
+    missing = sorted(k for k in params if k not in inits or inits[k].size != state[k].numel())
     if missing:
         weights = sorted(k for k in inits if not k.startswith("val_"))[:6]
         raise ReferenceModelUnavailable(
             f"{onnx_path}: this GhostNet's parameters {missing} are not in the ONNX file (its "
             f"initializers are named {weights}...): it was exported from another architecture")
-    net.load_state_dict({k: torch.from_numpy(inits[k].copy())
-                         if k in inits and inits[k].shape == tuple(v.shape) else v
+    net.load_state_dict({k: torch.from_numpy(inits[k].copy()).reshape(v.shape)
+                         if k in inits and inits[k].size == v.numel() else v
                          for k, v in state.items()}, strict=True)
     net.eval()
     sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])

@@ -12,7 +12,11 @@ def add_arguments(parser) -> None:
                              "repeat to train on several (their union, split by game)")
     parser.add_argument("--out", default="models/ghostedge_ghost.onnx", help="ONNX file to write")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 20)")
+    parser.add_argument("--epochs", type=int, default=None, help="the ensemble's training epochs (default 20)")
+    parser.add_argument("--distil-epochs", type=int, default=None,
+                        help="epochs of the shipped network distilled from the ensemble (default 30)")
+    parser.add_argument("--ensemble-out", default=None,
+                        help="also keep the ensemble (the teacher) as this ONNX file; it is evaluated either way")
     parser.add_argument("--no-card", action="store_true", help="do not write MODEL_CARD.md beside the model")
     parser.add_argument("--json", action="store_true", help="print the training summary as one JSON object")
 
@@ -25,7 +29,8 @@ def run(args) -> int:
     except ImportError as exc:  # torch / onnx missing
         raise ValueError(f"training needs the 'train' extra (pip install ghostedge[train]): {exc}") from exc
     summary = train(args.data, args.out, seed=args.seed, epochs=args.epochs or DEFAULTS["epochs"],
-                    card=not args.no_card)
+                    card=not args.no_card, distil_epochs=args.distil_epochs,
+                    ensemble_out=args.ensemble_out)
     if args.json:
         print(json.dumps(summary))
     else:

@@ -38,11 +38,31 @@ def figures_table(report: dict) -> str:
     ])
 
 
+def _ratios(report: dict) -> str:
+    w, f = report["windows_1s"], report["full_flight"]
+    da_w, da_f = w["damped_acceleration"], f["damped_acceleration"]
+    return (f"{w['model']['ade_yd'] / da_w['ade_yd']:.3f} | {w['model']['fde_yd'] / da_w['fde_yd']:.3f} | "
+            f"{f['model']['rmse_bdb_yd'] / da_f['rmse_bdb_yd']:.3f} | {w['model']['coverage50']:.3f} | "
+            f"{w['model']['coverage90']:.3f}")
+
+
+def comparison_table(summary: dict) -> str:
+    """Per held-out folder: the shipped (distilled) network's ratios beside the ensemble's."""
+    rows = []
+    for name, part in summary["heldout"].get("by_dataset", {}).items():
+        other = summary["ensemble_heldout"]["by_dataset"][name]
+        if part.get("n_windows"):
+            rows.append(f"| `{name}` | network | {_ratios(part)} |")
+            rows.append(f"| `{name}` | ensemble | {_ratios(other)} |")
+    return "\n".join(["| held out | predictor | ADE | FDE | full flight | coverage50 | coverage90 |",
+                      "|---|---|---:|---:|---:|---:|---:|", *rows])
+
+
 def write_model_card(summary: dict, path: Path, data_dirs: list[str], ds) -> None:
     from .network import RESIDUAL_ACCEL_YPS2, RESIDUAL_FLOOR_YD
 
     h = summary["heldout"]
-    MODEL_FEATURES, DEFAULTS = summary["features"], summary["network"]
+    MODEL_FEATURES, DEFAULTS, STUDENT = summary["features"], summary["network"], summary["student"]
     per_folder = "\n\n".join(
         f"### `{name}`\n\n{figures_table(part)}\n\nReproduce: `ghostedge evaluate --data {name} --split heldout --json`"
         for name, part in h.get("by_dataset", {}).items()
@@ -83,18 +103,20 @@ target's of the 4 steps before t (frames up to t-10; a missing older frame repea
 step): {", ".join(f"`{n}`" for n in MODEL_FEATURES)}.
 
 ## Model
-Ensemble of {DEFAULTS['n_members']} MLPs (2 hidden layers of {DEFAULTS['hidden']}, GELU, dropout
-{DEFAULTS['dropout']}), their weights stacked so each layer is one (batched) matmul for the whole
-ensemble. Each member predicts, for all {H_MAX} frames, a residual over a damped-acceleration prior,
+One MLP (2 hidden layers of {STUDENT['hidden']}, GELU), distilled from an ensemble of
+{DEFAULTS['n_members']} MLPs (2 hidden layers of {DEFAULTS['hidden']}, GELU, dropout {DEFAULTS['dropout']}) run with
+test-time mirror averaging (each member also on the play mirrored in y): one forward pass per
+pair instead of {2 * DEFAULTS['n_members']}, the per-frame cost of issue 14 (model/training/distil.py). The network
+predicts, for all {H_MAX} frames, a residual over a damped-acceleration prior,
 bounded per axis by {RESIDUAL_ACCEL_YPS2:g} yd/s^2 * tau^2 / 2 + {RESIDUAL_FLOOR_YD:g} yd, and a per-axis
-log-sigma; trained with Gaussian NLL (AdamW, one-cycle, {summary['epochs']} epochs; the epoch kept is the
-best of validation 1.0 s ADE / 0.33 yd + full-flight RMSE / 2 yd: epoch {summary['best_epoch']}). The
-members are mixed; sigma times a per-frame temperature fitted on the validation games (first 10:
-{summary['temperature_1s']}); then every step is scaled to at most 12.5 yd/s inside the graph.
-Test-time mirror averaging: every member also runs on the play mirrored in y (the batch doubled
-inside the graph). Input `features` float32 [batch, {len(MODEL_FEATURES)}]; outputs `ghost_mean`,
-`ghost_sigma` float32 [batch, {H_MAX}, 2], displacement from the defender's position at t in the
-model frame.
+log-sigma. The ensemble is trained with Gaussian NLL (AdamW, one-cycle, {summary['epochs']} epochs, epoch
+{summary['best_epoch']} kept); the network then learns the ensemble's mean and sigma on the same training
+rows ({summary['distil_epochs']} epochs, epoch {summary['best_distil_epoch']} kept); both keep the epoch with the best validation
+1.0 s ADE / 0.33 yd + full-flight RMSE / 2 yd. Sigma is multiplied by a per-frame temperature
+fitted on the validation games (first 10: {summary['temperature_1s']}); then every step is scaled
+to at most 12.5 yd/s inside the graph. Input `features` float32 [batch, {len(MODEL_FEATURES)}]; outputs
+`ghost_mean`, `ghost_sigma` float32 [batch, {H_MAX}, 2], displacement from the defender's position
+at t in the model frame.
 
 ## Metrics (held-out games)
 All folders together:
@@ -102,6 +124,12 @@ All folders together:
 {figures_table(h)}
 
 {per_folder}
+
+### The shipped network against the ensemble it was distilled from
+Same held-out games, same evaluation (ratios to damped acceleration; the ensemble costs
+{2 * DEFAULTS['n_members']} forward passes per pair, the network 1):
+
+{comparison_table(summary)}
 
 Reproduce: `{summary['command']}` (training took {summary['train_seconds']:.0f} s on this 2-core
 machine), then the evaluate commands above.

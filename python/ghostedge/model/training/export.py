@@ -43,7 +43,7 @@ def export_onnx(net: torch.nn.Module, feature_names: list[str], path: str | Path
     meta = {
         "ghostedge_format": FORMAT_VERSION,
         "feature_names": json.dumps(list(feature_names)),
-        "horizon": str(H_MAX),
+        "horizon": str(getattr(net, "horizon", H_MAX)),
         "frame_dt_s": str(DT_S),
         "max_speed_yps": str(MAX_SPEED_YPS),
         **({"network": json.dumps(net.export_config())} if hasattr(net, "export_config") else {}),

@@ -29,7 +29,8 @@ from ..windows import (
 )
 from .selection import SELECTED_FEATURES
 
-DEFAULTS = dict(epochs=20, n_members=3, hidden=128, dropout=0.1, batch=512, lr=3e-3, weight_decay=1e-4,
+# The ensemble (the teacher the shipped network is distilled from, model/training/distil.py).
+DEFAULTS = dict(epochs=20, n_members=5, hidden=128, dropout=0.1, batch=512, lr=3e-3, weight_decay=1e-4,
                 distance_weight=0.0)
 # What the network reads: the LightGBM study's set without orientation (the games and BDB 2019
 # have none; a model trained without it was as accurate on the highlights, models/MODEL_CARD.md)
@@ -113,95 +114,146 @@ def drop_history(x: np.ndarray, rows: np.ndarray) -> None:
                 x[rows, col[n]] = x[rows, col[f"tgt_v{axis}_m1"]]
 
 
-def fit(train: Samples, val: Samples, seed: int = 0, epochs: int = DEFAULTS["epochs"], progress: bool = True, **kw):
-    """Train the ensemble; returns (net, history) with the best-validation-ADE weights."""
-    import torch
-    from tqdm import tqdm
-
-    from .network import GhostNet, ghost_loss
-
-    cfg = {**DEFAULTS, **kw, "epochs": epochs}
-    torch.set_num_threads(1)  # the machine is shared: more threads only spin
-    _set_seed(seed)
-    cols = feature_indices(MODEL_FEATURES)
-    x = train.features[:, cols].astype(np.float32)
+def training_arrays(train: Samples, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Model inputs [N, F], futures [N, H, 2] (NaN as 0) and masks [N, H] of the training rows
+    with finite inputs, HISTORY_DROPOUT of them given t-2..t only (seeded)."""
+    x = train.features[:, feature_indices(MODEL_FEATURES)].astype(np.float32)
     keep = np.isfinite(x).all(1)
     x, y, m = x[keep], np.nan_to_num(train.future[keep]), train.mask[keep]
     drop_history(x, np.random.default_rng(seed + 1).random(len(x)) < HISTORY_DROPOUT)
-    xv = val.features[:, cols].astype(np.float32)
-    mean, std = x.mean(0), x.std(0) + 1e-3
+    return x, y, m
+
+
+def new_network(x: np.ndarray, **kw):
+    """A GhostNet standardising like the training inputs ``x`` (MODEL_FEATURES columns)."""
+    from .network import GhostNet
+
     kin = [MODEL_FEATURES.index(k) for k in KINEMATIC_FEATURES]
-    net = GhostNet(mean, std, kin, *mirror_affine(MODEL_FEATURES), n_members=cfg["n_members"], hidden=cfg["hidden"], dropout=cfg["dropout"])
+    return GhostNet(x.mean(0), x.std(0) + 1e-3, kin, *mirror_affine(MODEL_FEATURES), **kw)
+
+
+def validation_score(net, val: Samples) -> dict:
+    """Validation 1.0 s ADE, full-flight RMSE and the early-stopping score of ``net``."""
+    pm, _ = _predict(net, val.features[:, feature_indices(MODEL_FEATURES)].astype(np.float32))
+    w = val.is_window
+    ade = float(np.linalg.norm(pm[w, :10] - val.future[w, :10], axis=-1).mean())
+    d = np.concatenate([pm[i, : val.flight_len[i]] - val.future[i, : val.flight_len[i]]
+                        for i in np.flatnonzero(val.is_flight)])
+    flight = float(np.sqrt((d**2).mean(0).sum() / 2.0))
+    score = ade / SELECTION_SCALE_YD["ade_1s"] + flight / SELECTION_SCALE_YD["flight_rmse"]
+    return {"val_ade_1s": ade, "val_flight_rmse": flight, "score": score}
+
+
+def optimise(net, n_rows: int, batch_loss, val: Samples, cfg: dict, seed: int, progress: bool,
+             desc: str) -> tuple[list[dict], np.ndarray]:
+    """The training loop both networks share: AdamW with a one-cycle schedule over shuffled
+    batches of ``n_rows`` rows (``batch_loss(index_tensor)`` gives the loss), the epoch with the
+    best validation score kept, then sigma calibrated on the validation games.
+    Returns (history per epoch, temperatures); ``net`` ends in eval mode with the best weights."""
+    import torch
+    from tqdm import tqdm
+
     opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
-    steps = epochs * int(np.ceil(len(x) / cfg["batch"]))
+    steps = cfg["epochs"] * int(np.ceil(n_rows / cfg["batch"]))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg["lr"], total_steps=steps, pct_start=0.15)
-    xt, yt, mt = torch.as_tensor(x), torch.as_tensor(y), torch.as_tensor(m)
     rng = np.random.default_rng(seed)
     best, best_state, history = np.inf, None, []
-    wmask = val.is_window
-    bar = tqdm(range(epochs), desc="train", unit="epoch", file=sys.stderr, disable=not progress)
+    bar = tqdm(range(cfg["epochs"]), desc=desc, unit="epoch", file=sys.stderr, disable=not progress)
     for epoch in bar:
         net.train()
-        order = torch.as_tensor(rng.permutation(len(x)))
+        order = torch.as_tensor(rng.permutation(n_rows))
         total = 0.0
-        for i in range(0, len(x), cfg["batch"]):
+        for i in range(0, n_rows, cfg["batch"]):
             idx = order[i : i + cfg["batch"]]
-            mu, sg = net.member_outputs(xt[idx])
-            loss = sum(ghost_loss(mu[k], sg[k], yt[idx], mt[idx], cfg["distance_weight"]) for k in range(mu.shape[0]))
+            loss = batch_loss(idx)
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
             total += float(loss.detach()) * len(idx)
         net.eval()
-        pm, _ = _predict(net, xv)
-        ade = float(np.linalg.norm(pm[wmask, :10] - val.future[wmask, :10], axis=-1).mean())
-        fl = np.flatnonzero(val.is_flight)
-        d = np.concatenate([pm[i, : val.flight_len[i]] - val.future[i, : val.flight_len[i]] for i in fl])
-        flight = float(np.sqrt((d**2).mean(0).sum() / 2.0))
-        score = ade / SELECTION_SCALE_YD["ade_1s"] + flight / SELECTION_SCALE_YD["flight_rmse"]
-        history.append({"epoch": epoch + 1, "train_nll": total / len(x), "val_ade_1s": ade,
-                        "val_flight_rmse": flight, "score": score})
-        bar.set_postfix(val_ade=f"{ade:.3f}", val_flight=f"{flight:.3f}")
-        if score < best:
-            best = score
+        figures = validation_score(net, val)
+        history.append({"epoch": epoch + 1, "train_loss": total / n_rows, **figures})
+        bar.set_postfix(val_ade=f"{figures['val_ade_1s']:.3f}", val_flight=f"{figures['val_flight_rmse']:.3f}")
+        if figures["score"] < best:
+            best = figures["score"]
             best_state = {k: v.clone() for k, v in net.state_dict().items()}
     net.load_state_dict(best_state)
     net.eval()
-    pm, ps = _predict(net, xv)
+    pm, ps = _predict(net, val.features[:, feature_indices(MODEL_FEATURES)].astype(np.float32))
     temps = calibrate_temperature(pm, ps, np.nan_to_num(val.future), val.mask)
     net.temperature.copy_(torch.as_tensor(temps, dtype=torch.float32)[:, None])
+    return history, temps
+
+
+def fit(train: Samples, val: Samples, seed: int = 0, epochs: int = DEFAULTS["epochs"], progress: bool = True, **kw):
+    """Train the ensemble (the teacher); returns (net, history, temperatures), the net holding
+    the best-validation weights and calibrated sigma."""
+    import torch
+
+    from .network import ghost_loss
+
+    cfg = {**DEFAULTS, **kw, "epochs": epochs}
+    torch.set_num_threads(1)  # the machine is shared: more threads only spin
+    _set_seed(seed)
+    x, y, m = training_arrays(train, seed)
+    net = new_network(x, n_members=cfg["n_members"], hidden=cfg["hidden"], dropout=cfg["dropout"])
+    xt, yt, mt = torch.as_tensor(x), torch.as_tensor(y), torch.as_tensor(m)
+
+    def batch_loss(idx):
+        mu, sg = net.member_outputs(xt[idx])
+        return sum(ghost_loss(mu[k], sg[k], yt[idx], mt[idx], cfg["distance_weight"]) for k in range(mu.shape[0]))
+
+    history, temps = optimise(net, len(x), batch_loss, val, cfg, seed, progress, "train ensemble")
     return net, history, temps
 
 
 def train(data_dirs, out: str | Path, seed: int = 0, epochs: int = DEFAULTS["epochs"],
-          progress: bool = True, card: bool = True) -> dict:
-    """Train on one data folder or several (a list: their union, split by game)."""
+          progress: bool = True, card: bool = True, distil_epochs: int | None = None,
+          ensemble_out: str | Path | None = None) -> dict:
+    """Train on one data folder or several (a list: their union, split by game): the ensemble,
+    then the one-network student distilled from it (distil.py), which is what ``out`` holds.
+    The ensemble is written to ``ensemble_out`` if given (else to a temporary file) and
+    evaluated on the same held-out games, for the model card's comparison."""
     import json
+    import tempfile
 
     from ...analysis.evaluation import evaluation_report
     from ..inference import GhostModel
+    from .distil import STUDENT_DEFAULTS, distil
     from .export import export_onnx
 
     t0 = time.time()
     dirs = [str(data_dirs)] if isinstance(data_dirs, (str, Path)) else [str(d) for d in data_dirs]
+    distil_epochs = distil_epochs or STUDENT_DEFAULTS["epochs"]
     ds = DatasetUnion.load(dirs)
     tr, va = training_samples(ds, progress=progress)
-    net, history, temps = fit(tr, va, seed=seed, epochs=epochs, progress=progress)
+    teacher, history, _ = fit(tr, va, seed=seed, epochs=epochs, progress=progress)
+    student, student_history, temps = distil(teacher, tr, va, seed=seed, epochs=distil_epochs, progress=progress)
     out = Path(out)
-    export_onnx(net, list(MODEL_FEATURES), out,
-                extra={"seed": seed, "epochs": epochs, "split_games": json.dumps(recorded_splits(ds))})
-    model = GhostModel(out)
-    heldout = evaluation_report(ds, model, split="heldout", progress=progress)
+    extra = {"seed": seed, "epochs": epochs, "distil_epochs": distil_epochs,
+             "split_games": json.dumps(recorded_splits(ds))}
+    export_onnx(student, list(MODEL_FEATURES), out, extra={**extra, "distilled_from": "ensemble"})
+    heldout = evaluation_report(ds, GhostModel(out), split="heldout", progress=progress)
+    with tempfile.TemporaryDirectory() as tmp:
+        teacher_path = Path(ensemble_out or Path(tmp) / "ensemble.onnx")
+        export_onnx(teacher, list(MODEL_FEATURES), teacher_path, extra=extra)
+        ensemble_heldout = evaluation_report(ds, GhostModel(teacher_path), split="heldout", progress=progress)
     data_args = " ".join(f"--data {d}" for d in dirs)
     summary = {
-        "out": str(out), "seed": seed, "epochs": epochs, "train_rows": len(tr), "val_rows": len(va),
+        "out": str(out), "seed": seed, "epochs": epochs, "distil_epochs": distil_epochs,
+        "train_rows": len(tr), "val_rows": len(va),
         "best_epoch": int(np.argmin([h["score"] for h in history]) + 1),
+        "best_distil_epoch": int(np.argmin([h["score"] for h in student_history]) + 1),
         "temperature_1s": [round(float(t), 3) for t in temps[:10]],
-        "train_seconds": round(time.time() - t0, 1), "heldout": heldout,
-        "command": f"ghostedge train {data_args} --out {out} --seed {seed} --epochs {epochs}",
+        "train_seconds": round(time.time() - t0, 1), "heldout": heldout, "ensemble_heldout": ensemble_heldout,
+        "ensemble_out": str(ensemble_out) if ensemble_out else None,
+        "command": f"ghostedge train {data_args} --out {out} --seed {seed} --epochs {epochs}"
+                   + (f" --distil-epochs {distil_epochs}" if distil_epochs != STUDENT_DEFAULTS["epochs"] else ""),
         "evaluate_commands": [f"ghostedge evaluate --data {d} --split heldout --json" for d in dirs],
-        "features": list(MODEL_FEATURES), "network": {k: DEFAULTS[k] for k in ("n_members", "hidden", "dropout")},
+        "features": list(MODEL_FEATURES),
+        "network": {k: DEFAULTS[k] for k in ("n_members", "hidden", "dropout")},
+        "student": {k: STUDENT_DEFAULTS[k] for k in ("hidden", "dropout")},
     }
     if card:
         from .card import write_model_card
