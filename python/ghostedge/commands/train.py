@@ -25,7 +25,8 @@ def run(args) -> int:
     import json
 
     try:
-        from ..model.training.train import DEFAULTS, train
+        from ..model.training.pipeline import train
+        from ..model.training.train import DEFAULTS
     except ImportError as exc:  # torch / onnx missing
         raise ValueError(f"training needs the 'train' extra (pip install ghostedge[train]): {exc}") from exc
     summary = train(args.data, args.out, seed=args.seed, epochs=args.epochs or DEFAULTS["epochs"],

@@ -1,4 +1,4 @@
-"""models/MODEL_CARD.md from a training summary (``train.train``): data, split, features,
+"""models/MODEL_CARD.md from a training summary (``pipeline.train``): data, split, features,
 network and the held-out figures of every data folder. Hand-measured sections (latency, the
 orientation study) are appended below the generated text by whoever measures them."""
 
