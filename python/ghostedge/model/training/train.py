@@ -1,5 +1,6 @@
-"""Training (torch; never imported at run time): samples -> ensemble MLP -> sigma calibration
-on the validation games -> ONNX export -> evaluation on the held-out games -> model card.
+"""Training (torch; never imported at run time): the ensemble MLP, the training loop and sigma
+calibration that it and the distilled network (distil.py) share; pipeline.py runs the whole
+``ghostedge train``.
 
 Seeded and reproducible on the same machine and library versions (single-threaded torch ops
 are deterministic on CPU; the thread count is fixed).
