@@ -23,7 +23,6 @@ def figures_table(report: dict) -> str:
         + (f"{w[name]['coverage50']:.3f} | {w[name]['coverage90']:.3f} |" if name == "model" else "- | - |")
         for name in PREDICTORS
     ]
-    da_w, da_f = w["damped_acceleration"], f["damped_acceleration"]
     return "\n".join([
         f"{report['n_plays']} plays, {report['n_windows']} windows, {report['n_flights']} flights.",
         "",
@@ -31,19 +30,23 @@ def figures_table(report: dict) -> str:
         "|---|---:|---:|---:|---:|---:|",
         *rows,
         "",
-        f"Ratios to damped acceleration: ADE {w['model']['ade_yd'] / da_w['ade_yd']:.3f}, FDE "
-        f"{w['model']['fde_yd'] / da_w['fde_yd']:.3f}, full-flight RMSE "
-        f"{f['model']['rmse_bdb_yd'] / da_f['rmse_bdb_yd']:.3f}; highest predicted speed "
+        "Ratios to damped acceleration: ADE {:.3f}, FDE {:.3f}, full-flight RMSE {:.3f}; ".format(*model_ratios(report))
+        + "highest predicted speed "
         f"{report['max_pred_speed_yps']:.2f} yd/s.",
     ])
 
 
-def _ratios(report: dict) -> str:
+def model_ratios(report: dict) -> tuple[float, float, float]:
+    """The model's ADE, FDE and full-flight RMSE over damped acceleration's, in one report."""
     w, f = report["windows_1s"], report["full_flight"]
     da_w, da_f = w["damped_acceleration"], f["damped_acceleration"]
-    return (f"{w['model']['ade_yd'] / da_w['ade_yd']:.3f} | {w['model']['fde_yd'] / da_w['fde_yd']:.3f} | "
-            f"{f['model']['rmse_bdb_yd'] / da_f['rmse_bdb_yd']:.3f} | {w['model']['coverage50']:.3f} | "
-            f"{w['model']['coverage90']:.3f}")
+    return (w["model"]["ade_yd"] / da_w["ade_yd"], w["model"]["fde_yd"] / da_w["fde_yd"],
+            f["model"]["rmse_bdb_yd"] / da_f["rmse_bdb_yd"])
+
+
+def _ratios(report: dict) -> str:
+    w = report["windows_1s"]["model"]
+    return " | ".join(f"{v:.3f}" for v in (*model_ratios(report), w["coverage50"], w["coverage90"]))
 
 
 def comparison_table(summary: dict) -> str:

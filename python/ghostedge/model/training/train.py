@@ -20,9 +20,7 @@ from ..features import (
     mirror_affine,
 )
 from ..frames import CHI2_2DOF
-from ..windows import (
-    Samples,
-)
+from ..windows import Samples
 from .selection import SELECTED_FEATURES
 
 # The ensemble (the teacher the shipped network is distilled from, model/training/distil.py).
