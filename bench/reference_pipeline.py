@@ -287,9 +287,9 @@ class TorchGhosts:
 
 def pair_features_numpy(xy_hist, o_hist, ball_hist, is_offense, context_vec, defenders,
                         receivers, play_left: bool, mirror_y: bool = False) -> np.ndarray:
-    """The 74 candidate features of cpp/src/features.cpp from frames t-2..t, written the numpy
-    way (vectorised over defender x receiver pairs). [D, R, 74] float32; NaN rows for pairs the
-    C++ leaves NaN.
+    """The 87 candidate features of cpp/src/features.cpp from frames t-2..t (the landing not
+    given, as live), written the numpy way (vectorised over defender x receiver pairs).
+    [D, R, 87] float32; NaN rows for pairs the C++ leaves NaN.
     Checked against the C++ builder on real frames before it is timed (bench_pipeline.py)."""
     field_len, field_wid, goal_x, far = 120.0, 160.0 / 3.0, 110.0, 60.0
     dt, tiny = FRAME_DT_S, 1e-6
@@ -376,6 +376,14 @@ def pair_features_numpy(xy_hist, o_hist, ball_hist, is_offense, context_vec, def
         cols += [b(step1[d_idx][:, None, 0]), b(step1[d_idx][:, None, 1])]
     for _ in range(4):
         cols += [b(step1[r_idx][None, :, 0]), b(step1[r_idx][None, :, 1])]
+    # The landing: not given (seven zeros), and estimated: the ball reaches the receiver 0.14 s +
+    # distance / 14.5 yd/s after t (0.1 .. 5 s), the receiver keeping his velocity.
+    cols += [b(0.0)] * 7
+    t_land = np.clip(0.14 + np.linalg.norm(rp - ball_t, axis=-1) / 14.5, 0.1, 5.0)  # [1, R]
+    land = rp + rv * t_land[..., None]
+    land_rel, land_tgt = land - dp, land - rp
+    cols += [land_rel[..., 0], land_rel[..., 1], b(land_tgt[..., 0]), b(land_tgt[..., 1]),
+             np.linalg.norm(land_rel, axis=-1), b(t_land)]
     out = np.stack(cols, axis=-1).astype(np.float32)
     ball_ok = np.isfinite(ball[1:]).all()
     valid = (present[d_idx][:, None] & present[r_idx][None, :] & (d_idx[:, None] != r_idx[None, :])

@@ -56,15 +56,20 @@ def test_report_is_unchanged_when_s_a_dir_are_scrambled(ngs_dataset):
 @pytest.mark.slow
 def test_report_structure(ngs_dataset):
     r = evaluation_report(_subset(ngs_dataset, 6), progress=False)
-    assert set(r["windows_1s"]) == {"model", "constant_velocity", "damped_acceleration", "constant_position"}
-    assert set(r["windows_1s"]["model"]) == {"ade_yd", "fde_yd", "coverage50", "coverage90"}
+    assert set(r["windows_1s"]) == {"model", "model_estimated_landing", "constant_velocity",
+                                    "damped_acceleration", "constant_position"}
+    for run in ("model", "model_estimated_landing"):
+        assert set(r["windows_1s"][run]) == {"ade_yd", "fde_yd", "coverage50", "coverage90"}
     assert set(r["full_flight"]) == set(r["windows_1s"])
     assert all("rmse_bdb_yd" in v for v in r["full_flight"].values())
     assert r["n_plays"] <= 6 and r["n_windows"] > 0 and r["n_flights"] > 0
     assert r["max_pred_speed_yps"] <= 12.5
-    # the learned model beats the position-only baselines even on a handful of plays
-    w = r["windows_1s"]
+    # the learned model beats the position-only baselines even on a handful of plays, told
+    # where the ball lands or not; told, it is no worse over the flights
+    w, f = r["windows_1s"], r["full_flight"]
     assert w["model"]["fde_yd"] < w["constant_velocity"]["fde_yd"]
+    assert w["model_estimated_landing"]["fde_yd"] < w["constant_velocity"]["fde_yd"]
+    assert f["model"]["rmse_bdb_yd"] < f["model_estimated_landing"]["rmse_bdb_yd"]
 
 
 def test_evaluate_rejects_data_without_pass_plays(tmp_path):

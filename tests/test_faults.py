@@ -293,15 +293,24 @@ def test_push_frame_counts_bad_values_and_treats_them_as_missing(bad):
     eng.close()
 
 
-def test_engine_history_is_the_last_three_frames_in_order():
+def test_engine_history_is_the_last_eleven_frames_in_order():
+    """The model gets frames t-10..t (the history it reads), oldest first; frames before the
+    feed started are missing (NaN), never stale or repeated."""
+    from ghostedge.live.play_state import HISTORY_FRAMES
+
     model = _RecordingModel()
     eng = _engine(model)
-    xy = _frames(12)
-    for k in range(12):  # three times round the history ring
+    n = 3 * HISTORY_FRAMES
+    xy = _frames(n)
+    for k in range(n):  # three times round the history ring
         eng.push_frame(k * 100_000, xy[k], np.zeros(4), xy[k, 0])
         assert eng.flush(5.0)
         if k >= 2:
-            assert np.array_equal(model.histories[-1], xy[k - 2:k + 1]), k
+            got = model.histories[-1]
+            assert got.shape[0] == HISTORY_FRAMES == 11
+            known = min(k + 1, HISTORY_FRAMES)
+            assert np.array_equal(got[-known:], xy[k + 1 - known:k + 1]), k
+            assert np.isnan(got[:-known]).all(), k
     eng.close()
 
 

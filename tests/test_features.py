@@ -25,9 +25,10 @@ def reference_steps(m, n, n_steps):
     return out
 
 
-def reference_features(xy, o, ball, off, ctx, d, r, play_left, mirror):
+def reference_features(xy, o, ball, off, ctx, d, r, play_left, mirror, landing=None):
     """Straightforward numpy version of cpp/src/features.cpp for one pair (NaN row if invalid);
-    xy [H, N, 2], o [H, N], ball [H, 2] with the last row t."""
+    xy [H, N, 2], o [H, N], ball [H, 2] with the last row t; landing [3] (raw x, y, seconds)
+    or None (estimated)."""
     full = to_model_xy(xy, play_left, mirror)
     xy, o, ball = xy[-3:], o[-3:], ball[-3:]
     m = to_model_xy(xy, play_left, mirror)  # [3, N, 2]
@@ -78,6 +79,13 @@ def reference_features(xy, o, ball, off, ctx, d, r, play_left, mirror):
         o_v = (m[2, o_n] - m[1, o_n]) / DT
     o_rel_v = o_v - v if o_n is not None else np.zeros(2)
     mt_rel = m[2, mt] - p if mt is not None else np.zeros(2)
+    given = np.zeros(7)  # the given landing's features, 0 when not given
+    if landing is not None and np.isfinite(landing).all():
+        land = to_model_xy(landing[:2], play_left, mirror)
+        given = np.array([*(land - p), *(land - rp), np.linalg.norm(land - p), max(landing[2], 0.0), 1.0])
+    # the estimate: the ball reaches the receiver 0.14 s + distance / 14.5 yd/s after t (0.1 .. 5 s)
+    t_est = float(np.clip(0.14 + np.linalg.norm(rp - b_now) / 14.5, 0.1, 5.0))
+    est = rp + rv * t_est
     return np.array([
         v[0], v[1], a[0], a[1], speed, a @ vhat, face[0], face[1], face @ vhat, p[1], W - p[1],
         110 - p[0], p[0] - ctx[2],
@@ -88,11 +96,12 @@ def reference_features(xy, o, ball, off, ctx, d, r, play_left, mirror):
         o_rel[0], o_rel[1], o_d, o_rel_v[0], o_rel_v[1], mt_rel[0], mt_rel[1], mt_d, dist - help_d,
         *ctx, float(np.isfinite(face).all()),
         *np.concatenate(reference_steps(full, d, 10)[2:]), *np.concatenate(reference_steps(full, r, 5)[1:]),
+        *given, *(est - p), *(est - rp), np.linalg.norm(est - p), t_est,
     ])
 
 
 def test_feature_names_are_unique_and_complete():
-    assert len(FEATURE_NAMES) == len(set(FEATURE_NAMES)) == N_FEATURES == 74
+    assert len(FEATURE_NAMES) == len(set(FEATURE_NAMES)) == N_FEATURES == 87
     assert FEATURE_NAMES[:4] == ("def_vx", "def_vy", "def_ax", "def_ay")
 
 
@@ -277,3 +286,38 @@ def test_unknown_orientation_never_reaches_a_model_as_a_number():
     inputs, valid = np.empty((4, 2), np.float32), np.empty(4, np.uint8)
     assert _core.select_model_inputs(unknown, cols, inputs, valid) == 0
     assert (inputs == 0).all()  # zeros, flagged invalid: the outputs of these rows become NaN
+
+
+def test_landing_given_estimated_and_refused():
+    """Receivers with a landing row get it (land_given 1), a NaN row or none zeros (land_given
+    0), in every play direction and mirror; the estimate (land_est_*) and the rest of the row
+    never change."""
+    from ghostedge.model.features import GIVEN_LANDING_FEATURES, feature_indices
+
+    xy, o, ball, off, ctx = _synthetic(seed=4)
+    defs, recs = np.array([3, 4, 5]), np.array([0, 1, 2])
+    landing = np.array([[60.0, 30.0, 1.2], [np.nan, 10.0, 0.8], [35.0, 12.0, -0.5]])
+    land_cols = feature_indices(GIVEN_LANDING_FEATURES)
+    assert GIVEN_LANDING_FEATURES == ("land_rel_x", "land_rel_y", "land_tgt_x", "land_tgt_y", "land_dist",
+                                      "land_t_s", "land_given")
+    given_flag = FEATURE_NAMES.index("land_given")
+    for left in (False, True):
+        for mirror in (False, True):
+            got, n_valid = _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, left, mirror,
+                                                     landing=landing)
+            none, _ = _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, left, mirror)
+            assert n_valid == 9
+            for i, d in enumerate(defs):
+                for j, r in enumerate(recs):
+                    ref = reference_features(xy, o, ball, off, ctx, d, r, left, mirror, landing[j])
+                    np.testing.assert_allclose(got[i, j], ref, rtol=2e-5, atol=2e-4)
+            np.testing.assert_array_equal(got[:, :, given_flag], np.tile([1.0, 0.0, 1.0], (3, 1)))
+            np.testing.assert_array_equal(got[:, 1], none[:, 1])  # the NaN row: as if not given
+            assert (none[..., land_cols] == 0).all()  # not given: zeros, the estimate elsewhere
+            rest = [k for k in range(N_FEATURES) if k not in set(land_cols.tolist())]
+            np.testing.assert_array_equal(got[..., rest], none[..., rest])
+    assert (got[:, 2, FEATURE_NAMES.index("land_t_s")] == 0.0).all()  # a time in the past: 0
+    with pytest.raises(ValueError):  # one row per receiver
+        _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, landing=landing[:2].copy())
+    with pytest.raises(ValueError):  # float32 would need a copy: refused
+        _core.build_pair_features(xy, o, ball, off, ctx, defs, recs, landing=landing.astype(np.float32))

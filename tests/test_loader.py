@@ -246,11 +246,11 @@ def test_sample_plays_are_shipped_and_fit_for_replay():
     for play in ds.iter_plays():
         assert play.target_nfl_id in play.nfl_ids[play.eligible_receivers()]
         assert len(play.defensive_backs()) >= 4
-        assert play.pass_arrived_frame - play.pass_forward_frame >= 15
+        assert play.pass_arrived_frame - play.pass_forward_frame >= 14  # 1.4 s or more in the air
         assert play.present.all() and np.isfinite(play.ball_xy).all()
         snap = int(np.flatnonzero(play.events == "ball_snap")[0])
         assert snap == 20  # 2 s of pre-snap frames kept
-        assert play.frame_ids[-1] == play.pass_arrived_frame + 10
+        assert play.frame_ids[-1] >= play.pass_arrived_frame + 10  # a second kept after the arrival
 
 
 def test_hostile_ids_and_frame_ranges_are_refused_not_allocated(tmp_path):

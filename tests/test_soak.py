@@ -44,14 +44,14 @@ def test_recovery_comparator_is_exact_on_clean_data(report):
     assert report["recovery_control_max_yd"] is not None and report["recovery_control_max_yd"] < 1e-6
 
 
-# Every episode's ghosts must be back within the tolerance of the clean run's one second after
-# the fault (once an xfail: the 2 s packet loss in play 2019092600/253, where the clean run
-# gated out a returning shoulder against a long-held orientation; docs/filtering.md).
+# Every episode's ghosts must be back within the tolerance of the clean run's RECOVERY_FRAMES
+# (1.8 s) after the fault (once an xfail: the 2 s packet loss in play 2019092600/253, where the
+# clean run gated out a returning shoulder against a long-held orientation; docs/filtering.md).
 RECOVERY_CHECKED = [k for k in fl.FAULT_KINDS if k not in ("player_leaves_field", "model_missing", "model_corrupt")]
 
 
 @pytest.mark.parametrize("kind", RECOVERY_CHECKED)
-def test_ghosts_recover_within_a_second(report, kind):
+def test_ghosts_recover_after_every_fault(report, kind):
     r = report["recovery"][kind]
     assert r["checked"] >= 1
     assert r["recovered"] == r["checked"], (kind, r, RECOVERY_TOLERANCE_YD, [

@@ -42,7 +42,7 @@ py::tuple build_pair_features(const py::handle& xy_obj, const py::handle& o_obj,
                               const py::handle& ball_obj, const py::handle& off_obj,
                               const py::handle& ctx_obj, const py::handle& def_obj,
                               const py::handle& rec_obj, bool play_left, bool mirror_y,
-                              py::object out_obj) {
+                              py::object out_obj, py::object landing_obj) {
     auto xy = exact<double>(xy_obj, "xy_hist");
     if (xy.ndim() != 3 || xy.shape(0) < gf::kHistory || xy.shape(0) > gf::kMaxHistory)
         throw py::value_error("xy_hist: expected shape (H, N, 2) with " +
@@ -73,6 +73,14 @@ py::tuple build_pair_features(const py::handle& xy_obj, const py::handle& o_obj,
         if (!out.writeable()) throw py::value_error("out: array is read-only");
     }
 
+    // Optional: where and when the ball thrown to each receiver lands (else estimated).
+    carray<double> landing;
+    if (!landing_obj.is_none()) {
+        landing = exact<double>(landing_obj, "landing");
+        require_shape(landing, {nr, gf::kLandingColumns}, "landing");
+    }
+    const double* lp = landing_obj.is_none() ? nullptr : landing.data();
+
     gf::FrameView frame;
     frame.xy = xy.data();
     frame.orientation = o.data();
@@ -87,7 +95,7 @@ py::tuple build_pair_features(const py::handle& xy_obj, const py::handle& o_obj,
     std::int64_t n_valid = 0;
     {
         py::gil_scoped_release release;
-        n_valid = gf::build_pair_features(frame, dp, nd, rp, nr, {play_left, mirror_y}, op);
+        n_valid = gf::build_pair_features(frame, dp, nd, rp, nr, {play_left, mirror_y}, op, lp);
     }
     return py::make_tuple(out, n_valid);
 }
@@ -160,19 +168,27 @@ void bind_features(py::module_& m) {
     m.attr("FEATURE_HISTORY") = gf::kHistory;
     m.attr("FEATURE_MAX_HISTORY") = gf::kMaxHistory;
     m.attr("FEATURE_NUM_CONTEXT") = gf::kNumContext;
+    py::dict landing;  // the builder's landing estimate (features.hpp), for tools/flight_time_fit.py
+    landing["flight_start_s"] = gf::kFlightStartS;
+    landing["ball_ground_speed_yps"] = gf::kBallGroundSpeedYps;
+    landing["min_flight_s"] = gf::kMinFlightS;
+    landing["max_flight_s"] = gf::kMaxFlightS;
+    m.attr("FEATURE_LANDING_ESTIMATE") = landing;
     py::list names;
     for (int k = 0; k < gf::kNumFeatures; ++k) names.append(gf::feature_names()[k]);
     m.attr("FEATURE_NAMES") = py::tuple(names);
     m.def("build_pair_features", &build_pair_features, py::arg("xy_hist"), py::arg("o_hist"),
           py::arg("ball_hist"), py::arg("is_offense"), py::arg("context"), py::arg("defenders"),
           py::arg("receivers"), py::arg("play_left") = false, py::arg("mirror_y") = false,
-          py::arg("out") = py::none(),
+          py::arg("out") = py::none(), py::arg("landing") = py::none(),
           "Model features for every defender x receiver pair of one frame.\n\n"
           "xy_hist float64 [H,N,2] (frames t-H+1..t, 3 <= H <= 11, raw field yards, NaN =\n"
           "missing), o_hist float64 [H,N] degrees (NaN = unknown), ball_hist float64 [H,2],\n"
           "is_offense uint8 [N], context float64 [6] (model frame), defenders/receivers int64\n"
-          "player indices. Returns (out float32 [D,R,F], n_valid); invalid pairs are rows of\n"
-          "NaN. Pass `out` to avoid allocation.");
+          "player indices; landing float64 [R,3] (raw field x, y, seconds after t where the\n"
+          "ball thrown to each receiver lands; None or a NaN row: estimated). Returns (out\n"
+          "float32 [D,R,F], n_valid); invalid pairs are rows of NaN. Pass `out` to avoid\n"
+          "allocation.");
     m.def("select_model_inputs", &select_model_inputs, py::arg("features"), py::arg("columns"),
           py::arg("inputs"), py::arg("valid"),
           "Model input rows from pair features float32 [..., F]: inputs float32 [B, C] =\n"

@@ -33,10 +33,17 @@ const char* const kNames[kNumFeatures] = {
     // the same for the target receiver, j = 1 .. 4
     "tgt_vx_m1", "tgt_vy_m1", "tgt_vx_m2", "tgt_vy_m2", "tgt_vx_m3", "tgt_vy_m3",
     "tgt_vx_m4", "tgt_vy_m4",
+    // the throw to this receiver as given: landing point relative to the defender and to the
+    // receiver, its distance from the defender, seconds until it lands (all 0 when not given),
+    // 1 when given; then the same six as the builder estimates them (always)
+    "land_rel_x", "land_rel_y", "land_tgt_x", "land_tgt_y", "land_dist", "land_t_s", "land_given",
+    "land_est_rel_x", "land_est_rel_y", "land_est_tgt_x", "land_est_tgt_y", "land_est_dist",
+    "land_est_t_s",
 };
 constexpr int kFirstDefHistory = 50;  // index of def_vx_m2
 constexpr int kFirstTgtHistory = kFirstDefHistory + 2 * kDefHistorySteps;
-static_assert(kFirstTgtHistory + 2 * kTgtHistorySteps == kNumFeatures, "feature layout");
+constexpr int kFirstLanding = kFirstTgtHistory + 2 * kTgtHistorySteps;
+static_assert(kFirstLanding + kNumLandingFeatures == kNumFeatures, "feature layout");
 
 struct Vec2 {
     double x = 0.0, y = 0.0;
@@ -74,6 +81,10 @@ class ModelFrame {
         const double rad = deg * kPi / 180.0;
         return {sx_ * std::sin(rad), sy_ * std::cos(rad)};
     }
+    // A raw field point in the model frame.
+    Vec2 map(Vec2 raw) const {
+        return {sx_ < 0 ? kFieldLength - raw.x : raw.x, sy_ < 0 ? kFieldWidth - raw.y : raw.y};
+    }
     bool present_all(std::int64_t n) const {
         for (int k = 0; k < kHistory; ++k)
             if (!finite(player(k, n))) return false;
@@ -81,9 +92,6 @@ class ModelFrame {
     }
 
    private:
-    Vec2 map(Vec2 raw) const {
-        return {sx_ < 0 ? kFieldLength - raw.x : raw.x, sy_ < 0 ? kFieldWidth - raw.y : raw.y};
-    }
     static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
     const FrameView& f_;
     std::int64_t first_;  // array row of t-2
@@ -145,13 +153,38 @@ BallState ball_state(const ModelFrame& mf) {
     return b;
 }
 
+// Where (model frame) and when (seconds after t) the ball thrown to a receiver lands.
+struct Landing {
+    Vec2 p;
+    double t_s = 0.0;
+};
+
+// The caller's row, when it is given and finite.
+bool given_landing(const ModelFrame& mf, const double* row, Landing* out) {
+    if (row == nullptr || !std::isfinite(row[0]) || !std::isfinite(row[1]) || !std::isfinite(row[2]))
+        return false;
+    out->p = mf.map({row[0], row[1]});
+    out->t_s = row[2] > 0.0 ? row[2] : 0.0;
+    return true;
+}
+
+// The estimate of features.hpp: the ball reaches the receiver, who keeps his velocity.
+Landing estimated_landing(Vec2 ball, const Kinematics& rk) {
+    Landing l;
+    const double t = kFlightStartS + norm(rk.p - ball) / kBallGroundSpeedYps;
+    l.t_s = t < kMinFlightS ? kMinFlightS : (t > kMaxFlightS ? kMaxFlightS : t);
+    l.p = rk.p + rk.v * l.t_s;
+    return l;
+}
+
 }  // namespace
 
 const char* const* feature_names() { return kNames; }
 
 std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* defenders,
                                  std::int64_t n_defenders, const std::int64_t* receivers,
-                                 std::int64_t n_receivers, Orientation orient, float* out) noexcept {
+                                 std::int64_t n_receivers, Orientation orient, float* out,
+                                 const double* landing) noexcept {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     const std::int64_t n_players = frame.n_players;
     if (frame.n_history < kHistory || frame.n_history > kMaxHistory) {
@@ -241,6 +274,20 @@ std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* def
                 row[kFirstTgtHistory + 2 * s] = static_cast<float>(steps[s + 1].x);
                 row[kFirstTgtHistory + 2 * s + 1] = static_cast<float>(steps[s + 1].y);
             }
+            Landing given{};
+            const bool is_given = given_landing(
+                mf, landing != nullptr ? landing + j * kLandingColumns : nullptr, &given);
+            const Landing est = estimated_landing(ball_t, rk);
+            const Vec2 g_rel = given.p - dk.p, g_tgt = given.p - rk.p;
+            const Vec2 e_rel = est.p - dk.p, e_tgt = est.p - rk.p;
+            const double lf[kNumLandingFeatures] = {
+                is_given ? g_rel.x : 0.0, is_given ? g_rel.y : 0.0, is_given ? g_tgt.x : 0.0,
+                is_given ? g_tgt.y : 0.0, is_given ? norm(g_rel) : 0.0, given.t_s,
+                is_given ? 1.0 : 0.0,
+                e_rel.x, e_rel.y, e_tgt.x, e_tgt.y, norm(e_rel), est.t_s,
+            };
+            for (int k = 0; k < kNumLandingFeatures; ++k)
+                row[kFirstLanding + k] = static_cast<float>(lf[k]);
             ++n_valid;
         }
     }

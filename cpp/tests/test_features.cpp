@@ -58,6 +58,34 @@ int main() {
     CHECK_NEAR(out[index_of("ball_vx")], 10.0, 1e-4);
     CHECK_NEAR(out[index_of("nopp_dist")], 9.0, 1e-5);
     CHECK_NEAR(out[index_of("def_x_past_los")], 6.0, 1e-5);
+    {  // the landing, estimated: the ball (42, 25) reaches the receiver (55, 30.4) after
+        // 0.14 + 14.077 / 14.5 = 1.1108 s, the receiver moving +y at 3 yd/s until then
+        const double t_land = gf::kFlightStartS + std::hypot(13.0, 5.4) / gf::kBallGroundSpeedYps;
+        CHECK_NEAR(out[index_of("land_est_t_s")], t_land, 1e-5);
+        CHECK_NEAR(out[index_of("land_est_rel_x")], 4.0, 1e-5);
+        CHECK_NEAR(out[index_of("land_est_rel_y")], 10.4 + 3.0 * t_land, 1e-4);
+        CHECK_NEAR(out[index_of("land_est_tgt_x")], 0.0, 1e-5);
+        CHECK_NEAR(out[index_of("land_est_tgt_y")], 3.0 * t_land, 1e-4);
+        CHECK(out[index_of("land_given")] == 0.0f);  // not given: those features are 0
+        CHECK(out[index_of("land_rel_x")] == 0.0f && out[index_of("land_t_s")] == 0.0f);
+        // given (one row per receiver; the second receiver's pair is invalid anyway)
+        const double landing[2 * gf::kLandingColumns] = {70.0, 40.0, 2.0, 0.0, 0.0, 0.0};
+        float given[2 * gf::kNumFeatures];
+        CHECK(gf::build_pair_features(f, defs, 1, recs, 2, {false, false}, given, landing) == 1);
+        CHECK_NEAR(given[index_of("land_rel_x")], 19.0, 1e-5);
+        CHECK_NEAR(given[index_of("land_rel_y")], 20.0, 1e-5);
+        CHECK_NEAR(given[index_of("land_tgt_x")], 15.0, 1e-5);
+        CHECK_NEAR(given[index_of("land_tgt_y")], 9.6, 1e-5);
+        CHECK_NEAR(given[index_of("land_dist")], std::hypot(19.0, 20.0), 1e-4);
+        CHECK_NEAR(given[index_of("land_t_s")], 2.0, 1e-6);
+        CHECK(given[index_of("land_given")] == 1.0f);
+        CHECK(given[index_of("land_est_t_s")] == out[index_of("land_est_t_s")]);  // the estimate stays
+        // a non-finite row is "not given": the estimate again
+        const double unknown[2 * gf::kLandingColumns] = {70.0, std::numeric_limits<double>::quiet_NaN(), 2.0,
+                                                         0.0, 0.0, 0.0};
+        CHECK(gf::build_pair_features(f, defs, 1, recs, 2, {false, false}, given, unknown) == 1);
+        for (int k = 0; k < gf::kNumFeatures; ++k) CHECK(given[k] == out[k]);
+    }
     CHECK_NEAR(out[index_of("ctx_score_margin")], -4.0, 1e-6);
     CHECK(std::isnan(out[gf::kNumFeatures]));
 

@@ -6,7 +6,7 @@ import numpy
 import numpy.dtypes
 import numpy.typing
 import typing
-__all__: list[str] = ['BALL_TAG_ID', 'CONSTANTS', 'DECODE_STAT_COUNTERS', 'FEATURE_HISTORY', 'FEATURE_MAX_HISTORY', 'FEATURE_NAMES', 'FEATURE_NUM_CONTEXT', 'FRAME_FLAGS', 'IngestPipeline', 'METRIC_FIELDS', 'MetricAccumulator', 'MetricParams', 'PIPELINE_DEFAULTS', 'SHM_LAYOUT', 'ShmReader', 'ShmWriter', 'TagRegistry', 'WIRE_CRC_OFFSET', 'WIRE_HEADER_SIZE', 'WIRE_MAGIC', 'WIRE_MAX_PACKET_SIZE', 'WIRE_MAX_RECORDS', 'WIRE_RECORD_SIZE', 'WIRE_SEQUENCE_WINDOW', 'WIRE_VERSION', 'WireDecoder', 'build_pair_features', 'crc32c', 'crc32c_hardware', 'derived_tag_id', 'encode_packet', 'encode_packets', 'filter_tracks', 'metric_batch', 'metric_ghosts', 'model_outputs_to_field', 'orientation_from_shoulders', 'read_dtype', 'read_header', 'right_shoulder_unit', 'select_model_inputs', 'smooth_capture', 'smooth_tracks']
+__all__: list[str] = ['BALL_TAG_ID', 'CONSTANTS', 'DECODE_STAT_COUNTERS', 'FEATURE_HISTORY', 'FEATURE_LANDING_ESTIMATE', 'FEATURE_MAX_HISTORY', 'FEATURE_NAMES', 'FEATURE_NUM_CONTEXT', 'FRAME_FLAGS', 'IngestPipeline', 'METRIC_FIELDS', 'MetricAccumulator', 'MetricParams', 'PIPELINE_DEFAULTS', 'SHM_LAYOUT', 'ShmReader', 'ShmWriter', 'TagRegistry', 'WIRE_CRC_OFFSET', 'WIRE_HEADER_SIZE', 'WIRE_MAGIC', 'WIRE_MAX_PACKET_SIZE', 'WIRE_MAX_RECORDS', 'WIRE_RECORD_SIZE', 'WIRE_SEQUENCE_WINDOW', 'WIRE_VERSION', 'WireDecoder', 'build_pair_features', 'crc32c', 'crc32c_hardware', 'derived_tag_id', 'encode_packet', 'encode_packets', 'filter_tracks', 'metric_batch', 'metric_ghosts', 'model_outputs_to_field', 'orientation_from_shoulders', 'read_dtype', 'read_header', 'right_shoulder_unit', 'select_model_inputs', 'smooth_capture', 'smooth_tracks']
 class WireDecoder:
     """
     Streaming tag-read packet decoder (one per sender).
@@ -246,15 +246,17 @@ class ShmReader:
     @property
     def size(self) -> int:
         ...
-def build_pair_features(xy_hist: typing.Any, o_hist: typing.Any, ball_hist: typing.Any, is_offense: typing.Any, context: typing.Any, defenders: typing.Any, receivers: typing.Any, play_left: bool = False, mirror_y: bool = False, out: typing.Any = None) -> tuple:
+def build_pair_features(xy_hist: typing.Any, o_hist: typing.Any, ball_hist: typing.Any, is_offense: typing.Any, context: typing.Any, defenders: typing.Any, receivers: typing.Any, play_left: bool = False, mirror_y: bool = False, out: typing.Any = None, landing: typing.Any = None) -> tuple:
     """
     Model features for every defender x receiver pair of one frame.
     
     xy_hist float64 [H,N,2] (frames t-H+1..t, 3 <= H <= 11, raw field yards, NaN =
     missing), o_hist float64 [H,N] degrees (NaN = unknown), ball_hist float64 [H,2],
     is_offense uint8 [N], context float64 [6] (model frame), defenders/receivers int64
-    player indices. Returns (out float32 [D,R,F], n_valid); invalid pairs are rows of
-    NaN. Pass `out` to avoid allocation.
+    player indices; landing float64 [R,3] (raw field x, y, seconds after t where the
+    ball thrown to each receiver lands; None or a NaN row: estimated). Returns (out
+    float32 [D,R,F], n_valid); invalid pairs are rows of NaN. Pass `out` to avoid
+    allocation.
     """
 def crc32c(data: typing.Any, crc: typing.SupportsInt | typing.SupportsIndex = 0) -> int:
     """
@@ -324,8 +326,9 @@ BALL_TAG_ID: int = 1
 CONSTANTS: dict = {'DT_S': 0.1, 'FIELD_LENGTH_YD': 120.0, 'FIELD_WIDTH_YD': 53.333333333333336, 'MAX_SPEED_YPS': 12.5, 'TOP_SPEED_YPS': 11.0}
 DECODE_STAT_COUNTERS: tuple = ('bytes_fed', 'bytes_accepted', 'bytes_skipped', 'packets_ok', 'packets_bad_header', 'header_bad_version', 'header_bad_count', 'header_bad_reserved', 'header_bad_time', 'header_bad_length', 'packets_bad_crc', 'packets_truncated', 'packets_duplicate', 'packets_reordered', 'sequence_resets', 'packets_missing', 'records_ok', 'records_bad_tag', 'records_bad_time', 'records_bad_position', 'records_bad_reserved', 'reads_dropped_full')
 FEATURE_HISTORY: int = 3
+FEATURE_LANDING_ESTIMATE: dict = {'flight_start_s': 0.14, 'ball_ground_speed_yps': 14.5, 'min_flight_s': 0.1, 'max_flight_s': 5.0}
 FEATURE_MAX_HISTORY: int = 11
-FEATURE_NAMES: tuple = ('def_vx', 'def_vy', 'def_ax', 'def_ay', 'def_speed', 'def_accel_along', 'def_o_x', 'def_o_y', 'def_o_dot_motion', 'def_y', 'def_y_far', 'def_goal_dist', 'def_x_past_los', 'tgt_rel_x', 'tgt_rel_y', 'tgt_dist', 'tgt_rel_vx', 'tgt_rel_vy', 'tgt_vx', 'tgt_vy', 'tgt_ax', 'tgt_ay', 'tgt_closing_speed', 'tgt_y', 'ball_rel_x', 'ball_rel_y', 'ball_dist', 'ball_vx', 'ball_vy', 'ball_speed', 'ball_to_tgt_x', 'ball_to_tgt_y', 'ball_to_tgt_dist', 'ball_heading_to_tgt', 'nopp_rel_x', 'nopp_rel_y', 'nopp_dist', 'nopp_rel_vx', 'nopp_rel_vy', 'nmate_rel_x', 'nmate_rel_y', 'nmate_dist', 'tgt_dist_minus_help', 'ctx_down', 'ctx_yards_to_go', 'ctx_los_x', 'ctx_quarter', 'ctx_clock_s', 'ctx_score_margin', 'def_o_known', 'def_vx_m2', 'def_vy_m2', 'def_vx_m3', 'def_vy_m3', 'def_vx_m4', 'def_vy_m4', 'def_vx_m5', 'def_vy_m5', 'def_vx_m6', 'def_vy_m6', 'def_vx_m7', 'def_vy_m7', 'def_vx_m8', 'def_vy_m8', 'def_vx_m9', 'def_vy_m9', 'tgt_vx_m1', 'tgt_vy_m1', 'tgt_vx_m2', 'tgt_vy_m2', 'tgt_vx_m3', 'tgt_vy_m3', 'tgt_vx_m4', 'tgt_vy_m4')
+FEATURE_NAMES: tuple = ('def_vx', 'def_vy', 'def_ax', 'def_ay', 'def_speed', 'def_accel_along', 'def_o_x', 'def_o_y', 'def_o_dot_motion', 'def_y', 'def_y_far', 'def_goal_dist', 'def_x_past_los', 'tgt_rel_x', 'tgt_rel_y', 'tgt_dist', 'tgt_rel_vx', 'tgt_rel_vy', 'tgt_vx', 'tgt_vy', 'tgt_ax', 'tgt_ay', 'tgt_closing_speed', 'tgt_y', 'ball_rel_x', 'ball_rel_y', 'ball_dist', 'ball_vx', 'ball_vy', 'ball_speed', 'ball_to_tgt_x', 'ball_to_tgt_y', 'ball_to_tgt_dist', 'ball_heading_to_tgt', 'nopp_rel_x', 'nopp_rel_y', 'nopp_dist', 'nopp_rel_vx', 'nopp_rel_vy', 'nmate_rel_x', 'nmate_rel_y', 'nmate_dist', 'tgt_dist_minus_help', 'ctx_down', 'ctx_yards_to_go', 'ctx_los_x', 'ctx_quarter', 'ctx_clock_s', 'ctx_score_margin', 'def_o_known', 'def_vx_m2', 'def_vy_m2', 'def_vx_m3', 'def_vy_m3', 'def_vx_m4', 'def_vy_m4', 'def_vx_m5', 'def_vy_m5', 'def_vx_m6', 'def_vy_m6', 'def_vx_m7', 'def_vy_m7', 'def_vx_m8', 'def_vy_m8', 'def_vx_m9', 'def_vy_m9', 'tgt_vx_m1', 'tgt_vy_m1', 'tgt_vx_m2', 'tgt_vy_m2', 'tgt_vx_m3', 'tgt_vy_m3', 'tgt_vx_m4', 'tgt_vy_m4', 'land_rel_x', 'land_rel_y', 'land_tgt_x', 'land_tgt_y', 'land_dist', 'land_t_s', 'land_given', 'land_est_rel_x', 'land_est_rel_y', 'land_est_tgt_x', 'land_est_tgt_y', 'land_est_dist', 'land_est_t_s')
 FEATURE_NUM_CONTEXT: int = 6
 FRAME_FLAGS: dict = {'SINGLE_TAG': 1, 'HELD': 2, 'LOST': 4, 'NEVER_SEEN': 8, 'SPEED_CAPPED': 16, 'REJECTED': 32, 'RESET': 64, 'NO_ORIENTATION': 128}
 METRIC_FIELDS: tuple = ('value', 'closing', 'misdirection', 'proximity', 'effort', 'speed_penalty', 'relevance')

@@ -1,8 +1,10 @@
 // Per-pair model features: for every defender x receiver pair of one frame, a fixed vector of
 // candidate features built from the positions (and orientation) of all players and the ball at
 // frames t-2, t-1, t, plus the defender's and the target's velocities over up to
-// kMaxHistory frames (t-10 .. t) when the caller supplies them. Velocities and accelerations come
-// from position differences only; the provider's speed/direction columns are never read.
+// kMaxHistory frames (t-10 .. t) when the caller supplies them, plus the throw to the receiver:
+// where and when the ball lands (given by the caller, else estimated here). Velocities and
+// accelerations come from position differences only; the provider's speed/direction columns are
+// never read.
 //
 // Frame of reference: the "model frame" - the offence always moves toward +x (plays going left
 // are rotated 180 degrees about the field centre) and, for augmentation, optionally mirrored in
@@ -24,12 +26,27 @@ constexpr int kTgtHistorySteps = 4;  // tgt_v{x,y}_m1 .. _m4: the target's
 static_assert(kMaxHistory >= kDefHistorySteps + 2 && kMaxHistory >= kTgtHistorySteps + 2,
               "a history step j reads frames t-j-1 and t-j");
 constexpr int kNumContext = 6;       // see ContextIndex
-constexpr int kNumFeatures = 50 + 2 * (kDefHistorySteps + kTgtHistorySteps);  // see feature_names()
+constexpr int kNumLandingFeatures = 13;  // land_rel_x .. land_given, land_est_rel_x .. land_est_t_s
+constexpr int kNumFeatures =
+    50 + 2 * (kDefHistorySteps + kTgtHistorySteps) + kNumLandingFeatures;  // see feature_names()
 using ghostedge::kFieldLength;
 using ghostedge::kFieldWidth;
 using ghostedge::kFrameDt;
 constexpr double kGoalLineX = 110.0;  // the goal line the offence attacks, in the model frame
 constexpr double kNoNeighbourDist = 60.0;  // distance reported when no such player exists
+
+// The throw's landing point when the caller gives none (live, counterfactual receivers): the
+// ball reaches the receiver kFlightStartS + |receiver - ball| / kBallGroundSpeedYps seconds
+// after t, clamped to kMinFlightS..kMaxFlightS, and he keeps his velocity (his last step)
+// until then. Fitted by least squares on every in-flight frame of the shared NGS data
+// (highlights and complete games; tools/flight_time_fit.py, which today fits 0.124 s and
+// 14.67 yd/s: the loader has since taken some arrivals from the ball): median landing error
+// 3.6 yd at the throw, 1.9 yd from half a second into the flight.
+constexpr double kFlightStartS = 0.14;
+constexpr double kBallGroundSpeedYps = 14.5;
+constexpr double kMinFlightS = 0.1;
+constexpr double kMaxFlightS = 5.0;
+constexpr int kLandingColumns = 3;  // a given landing row: raw field x, y (yd), seconds after t
 
 // Play context vector, in the model frame (line of scrimmage already flipped for plays going left).
 enum ContextIndex : int {
@@ -70,7 +87,10 @@ struct Orientation {
 };
 
 // Fills out[(i * n_receivers + j) * kNumFeatures + k] for defender i and receiver j (indices
-// into the player axis). A pair whose defender or receiver lacks any of the frames t-2..t, whose
+// into the player axis). landing: nullptr, or [n_receivers, kLandingColumns] - where and when
+// the ball thrown to receiver j lands (raw field x, y in yd, seconds after t); a null pointer
+// or a row with a non-finite value means "not given": the given-landing features are then 0
+// and land_given is 0. The land_est_* features always hold the estimate above. A pair whose defender or receiver lacks any of the frames t-2..t, whose
 // indices are out of range, or whose defender is the receiver gets a row of NaN; so does every
 // pair when n_history is outside kHistory..kMaxHistory. A missing ball does not void a pair:
 // its features use the latest known ball position of t-2..t (velocity from the latest two
@@ -82,7 +102,8 @@ struct Orientation {
 // Returns the number of valid rows. Never allocates, never throws.
 std::int64_t build_pair_features(const FrameView& frame, const std::int64_t* defenders,
                                  std::int64_t n_defenders, const std::int64_t* receivers,
-                                 std::int64_t n_receivers, Orientation orient, float* out) noexcept;
+                                 std::int64_t n_receivers, Orientation orient, float* out,
+                                 const double* landing = nullptr) noexcept;
 
 // Model input rows from pair features [n_rows, kNumFeatures]: inputs[b, j] =
 // features[b, columns[j]] for the n_columns columns the model reads. A row with a non-finite

@@ -53,25 +53,38 @@ def _flight_points(paths: np.ndarray, s: Samples) -> np.ndarray:
     return np.concatenate([paths[i, : s.flight_len[i]] for i in range(len(s))]) if len(s) else np.zeros((0, 2))
 
 
-def evaluate_samples(s: Samples, model: GhostModel) -> dict:
-    mean, sigma, valid = model.run_features(s.features)
-    if not valid.all():
-        raise ValueError(f"{int((~valid).sum())} evaluation rows have non-finite features")
-    return _figures(s, mean, sigma)
+# The two ways the model is asked (windows.py): "model" is given where and when the ball lands
+# (the Big Data Bowl 2026 formulation); "model_estimated_landing" is not (the live engine, the
+# counterfactual receivers: the feature builder estimates the landing).
+MODEL_RUNS = ("model", "model_estimated_landing")
 
 
-def _figures(s: Samples, mean: np.ndarray, sigma: np.ndarray) -> dict:
-    """The report's figures for samples ``s`` and the model's predictions of them."""
+def run_model(s: Samples, model: GhostModel) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{run: (mean, sigma)} of ``model`` on samples ``s``, for each of MODEL_RUNS."""
+    out = {}
+    for name, features in zip(MODEL_RUNS, (s.features, s.without_landing())):
+        mean, sigma, valid = model.run_features(features)
+        if not valid.all():
+            raise ValueError(f"{int((~valid).sum())} evaluation rows have non-finite features")
+        out[name] = (mean, sigma)
+    return out
+
+
+def _figures(s: Samples, runs: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict:
+    """The report's figures for samples ``s`` and the model's predictions of them
+    ({run: (mean, sigma)}, :func:`run_model`)."""
     p2, p1, p0 = s.past[:, 0], s.past[:, 1], np.zeros_like(s.past[:, 0])
     w, f = s.is_window, s.is_flight
-    horizon = mean.shape[1]
+    horizon = next(iter(runs.values()))[0].shape[1]
     if f.any() and s.flight_len[f].max() > horizon:
         raise ValueError(f"a flight is longer than the model's horizon ({horizon} frames)")
     true_w = s.future[w, :WINDOW_H]
-    windows = {"model": _window_metrics(mean[w, :WINDOW_H], true_w, sigma[w, :WINDOW_H])}
     fs = s.subset(f)
     true_f = _flight_points(fs.future, fs)
-    flight = {"model": _rmse_bdb(_flight_points(mean[f], fs), true_f)}
+    windows, flight = {}, {}
+    for name, (mean, sigma) in runs.items():
+        windows[name] = _window_metrics(mean[w, :WINDOW_H], true_w, sigma[w, :WINDOW_H])
+        flight[name] = _rmse_bdb(_flight_points(mean[f], fs), true_f)
     for name, fn in BASELINES.items():
         windows[name] = _window_metrics(fn(p2[w], p1[w], p0[w], WINDOW_H), true_w)
         flight[name] = _rmse_bdb(_flight_points(fn(p2[f], p1[f], p0[f], horizon), fs), true_f)
@@ -81,7 +94,7 @@ def _figures(s: Samples, mean: np.ndarray, sigma: np.ndarray) -> dict:
         "n_flights": int(f.sum()),
         "windows_1s": windows,
         "full_flight": flight,
-        "max_pred_speed_yps": max_step_speed(np.zeros((len(s), 2)), mean),
+        "max_pred_speed_yps": max(max_step_speed(np.zeros((len(s), 2)), mean) for mean, _ in runs.values()),
     }
 
 
@@ -92,17 +105,16 @@ def evaluation_report(dataset, model: GhostModel | None = None, split: str = "al
     if len(s) == 0:
         raise ValueError(f"no evaluation windows in the {split!r} plays ({n_read} plays read): "
                          "pass plays need passForwardFrameId, passArrivedFrameId and targetNflId")
-    mean, sigma, valid = model.run_features(s.features)
-    if not valid.all():
-        raise ValueError(f"{int((~valid).sum())} evaluation rows have non-finite features")
-    report = _figures(s, mean, sigma)
+    runs = run_model(s, model)
+    report = _figures(s, runs)
     if isinstance(dataset, DatasetUnion):  # the same figures for each folder
         folder = np.array([dataset.folder_of(g, p) for g, p in zip(s.game_id, s.play_id)])
         report["by_dataset"] = {}
         for name in dataset.names:
             mine = folder == name
-            report["by_dataset"][name] = (_figures(s.subset(mine), mean[mine], sigma[mine]) if mine.any()
-                                          else {"n_plays": 0, "n_windows": 0, "n_flights": 0})
+            report["by_dataset"][name] = (
+                _figures(s.subset(mine), {k: (m[mine], sg[mine]) for k, (m, sg) in runs.items()}) if mine.any()
+                else {"n_plays": 0, "n_windows": 0, "n_flights": 0})
     report["split"] = split
     report["model_path"] = str(model.path)
     report["providers"] = model.providers

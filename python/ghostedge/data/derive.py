@@ -20,6 +20,12 @@ missing (a provider's own value always wins), and each counted in ``Dataset.deri
   ``pass_outcome_*`` event after the forward pass (caught / touchdown: C, incomplete: I,
   interception: IN). Disagreements between the two are counted.
 - ``targetNflId`` / ``targetSource``: :mod:`ghostedge.data.targets`.
+- ``passArrivedFrameId`` / ``passArrivedSource``: the first ``pass_arrived`` or ``pass_tipped``
+  event after the forward pass (``pass_frames_from_events``); a play with neither has
+  only its outcome event (``pass_outcome_*``, the ruling, a median 2 and up to 7+ frames after
+  the ball got there in the complete games), so there the arrival is the frame after the throw
+  where the tracked ball comes closest to the target, up to that event ('ball_at_target');
+  without a tracked ball or target it stays the outcome event ('outcome_event').
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from . import targets as tg
 from .play import BALL_NFL_ID, FIELD_LENGTH_YD
 
 KEYS = ["gameId", "playId"]
+PASS_FORWARD_EVENTS = ("pass_forward", "pass_shovel")
 SNAP_EVENTS = ("ball_snap", "snap_direct")
 KICK_EVENTS = ("kickoff", "onside_kick", "free_kick")
 OUTCOME_RESULTS = {
@@ -255,8 +262,70 @@ def complete_plays(tracking: pd.DataFrame, plays: pd.DataFrame | None) -> tuple[
             ],
         }
 
-    # Target.
+    # Target, then the arrival of plays that only have an outcome event (it needs the target).
     if "passForwardFrameId" in plays.columns:
         plays, counts = tg.derive_targets(tracking, plays)
         report["targets"] = counts
+    if "passArrivedSource" in plays.columns:
+        plays = arrivals_from_ball(tracking, plays)
+        report["pass_arrival"] = {str(k): int(v) for k, v in
+                                  sorted(plays["passArrivedSource"].dropna().value_counts().items())}
     return tracking, plays, report
+
+
+# Events that end the ball's flight to the target: it arrives, or it is tipped on the way (a
+# tipped ball is a loose ball, no longer a throw to anyone).
+FLIGHT_END_EVENTS = ("pass_arrived", "pass_tipped")
+
+
+def pass_frames_from_events(tracking: pd.DataFrame) -> pd.DataFrame:
+    """gameId, playId, passForwardFrameId, passArrivedFrameId, passArrivedSource (and
+    passOutcomeFrameId, the ruling's frame) from the tracking events.
+
+    Arrival: the first pass_arrived or pass_tipped after the forward pass (source: that event),
+    else the first pass_outcome_* event (source 'outcome_event': the ruling, often frames after
+    the ball got there; ``complete_plays`` moves it to the ball's arrival at the target
+    where the ball is tracked).
+    """
+    keys = KEYS
+    cols = keys + ["passForwardFrameId", "passArrivedFrameId", "passArrivedSource", "passOutcomeFrameId"]
+    if "event" not in tracking.columns:
+        return pd.DataFrame(columns=cols)
+    ev = tracking.loc[tracking["event"].notna(), keys + ["frameId", "event"]]
+    ev = ev.drop_duplicates(keys + ["frameId"]).astype({"event": str})
+    fwd = ev[ev["event"].isin(PASS_FORWARD_EVENTS)].groupby(keys)["frameId"].min()
+    fwd = fwd.rename("passForwardFrameId").reset_index()
+    after = ev.merge(fwd, on=keys)
+    after = after[after["frameId"] > after["passForwardFrameId"]].sort_values("frameId")
+    ended = after[after["event"].isin(FLIGHT_END_EVENTS)].drop_duplicates(keys).set_index(keys)
+    outcome = after[after["event"].str.startswith("pass_outcome")].drop_duplicates(keys).set_index(keys)
+    outcome["event"] = "outcome_event"
+    arr = ended.combine_first(outcome)[["frameId", "event"]].rename(
+        columns={"frameId": "passArrivedFrameId", "event": "passArrivedSource"})
+    arr["passOutcomeFrameId"] = outcome["frameId"].reindex(arr.index)
+    return fwd.merge(arr.reset_index(), on=keys, how="left")[cols]
+
+
+def arrivals_from_ball(tracking: pd.DataFrame, plays: pd.DataFrame) -> pd.DataFrame:
+    """Plays whose arrival is an outcome event get, where the ball and the target are tracked,
+    the frame after the forward pass (up to that event) where the ball is closest to the target
+    (passArrivedSource 'ball_at_target'; see the module docstring)."""
+    need = (plays["passArrivedSource"] == "outcome_event") & plays["targetNflId"].notna() \
+        if "targetNflId" in plays.columns else pd.Series(False, index=plays.index)
+    if not need.any():
+        return plays
+    todo = plays.loc[need, KEYS + ["passForwardFrameId", "passArrivedFrameId", "targetNflId"]]
+    rows = tracking[KEYS + ["nflId", "frameId", "x", "y"]].merge(todo, on=KEYS)
+    rows = rows[(rows["frameId"] > rows["passForwardFrameId"]) & (rows["frameId"] <= rows["passArrivedFrameId"])]
+    ball = rows[rows["nflId"].to_numpy() == BALL_NFL_ID]
+    target = rows[rows["nflId"].to_numpy() == rows["targetNflId"].to_numpy()]
+    both = ball.merge(target[KEYS + ["frameId", "x", "y"]], on=KEYS + ["frameId"], suffixes=("", "_target"))
+    both["gap"] = np.hypot(both["x"] - both["x_target"], both["y"] - both["y_target"])
+    both = both[np.isfinite(both["gap"])].sort_values(KEYS + ["gap", "frameId"])
+    closest = both.drop_duplicates(KEYS).set_index(KEYS)["frameId"]
+    found = pd.Series(closest.reindex(pd.MultiIndex.from_frame(plays[KEYS])).to_numpy(), index=plays.index)
+    moved = need & found.notna()
+    plays = plays.copy()
+    plays["passArrivedFrameId"] = plays["passArrivedFrameId"].where(~moved, found)
+    plays["passArrivedSource"] = plays["passArrivedSource"].where(~moved, "ball_at_target")
+    return plays

@@ -328,6 +328,7 @@ def inspect_play_files(p: Path, files: list[Path], progress: bool = False) -> di
         "absolute_yardline": counts.get("absolute_yardline", {}),
         "defensive_team": counts.get("defensive_team", {}),
         "pass_result": counts.get("pass_result", {}),
+        "pass_arrival_by_source": counts.get("pass_arrival", {}),
         "players_without_ids": {"player_entries": int(reader.get("player_entries_without_srus_id", 0)),
                                 "players": len(derived_ids)},
         "reader": reader,
@@ -363,6 +364,7 @@ def format_play_files_report(report: dict) -> str:
          f"of all plays: {_pairs(report['results_all_plays'])}"),
         (f"    from the description {pr.get('from_description', 0)}, from outcome events "
          f"{pr.get('from_events', 0)}; the two disagree on {pr.get('description_and_events_disagree', 0)}"),
+        f"  pass arrival from: {_pairs(report['pass_arrival_by_source'])}",
         (f"  targets: description {tg['description']}, ball {tg['ball']}, none {tg['none']} "
          f"(description matched by: {_pairs(report['target_description_matches'])}; "
          f"not matched: {_pairs(report['target_description_misses'])})"),

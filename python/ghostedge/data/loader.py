@@ -19,6 +19,7 @@ import pandas as pd
 from . import derive
 from . import formats as fm
 from . import sportradar as sr
+from .derive import PASS_FORWARD_EVENTS, pass_frames_from_events  # noqa: F401  (re-exported)
 from .formats import TRACKING_REQUIRED, DataFormatError  # noqa: F401  (re-exported)
 from .play import BALL_NFL_ID, Play
 from .sportradar_tables import load_play_files
@@ -29,11 +30,10 @@ PLAY_CONTEXT_COLUMNS = (
     "preSnapHomeScore", "preSnapVisitorScore", "homeTeamAbbr", "visitorTeamAbbr",
     "ballLandX", "ballLandY",
     # What the plays table says or the loader derived (derive.py, targets.py), where it has it.
-    "playType", "playDescription", "passResult", "targetSource", "playDirectionSource",
+    "playType", "playDescription", "passResult", "targetSource", "playDirectionSource", "passArrivedSource",
     "isNoPlay", "isPenalty", "yardlineSide", "yardlineNumber", "season", "week",
     "gameSourceId", "playSourceId",
 )
-PASS_FORWARD_EVENTS = ("pass_forward", "pass_shovel")
 MAX_PLAY_FRAMES = 36_000  # one hour at 10 Hz; real plays last well under a minute
 
 
@@ -278,24 +278,22 @@ def _combine_2026(inputs: pd.DataFrame, outputs: pd.DataFrame | None) -> tuple[p
     return tracking, plays
 
 
-def pass_frames_from_events(tracking: pd.DataFrame) -> pd.DataFrame:
-    """gameId, playId, passForwardFrameId, passArrivedFrameId from the tracking events.
-
-    Arrival: the first pass_arrived after the forward pass, else the first pass_outcome_* event.
-    """
-    cols = ["gameId", "playId", "passForwardFrameId", "passArrivedFrameId"]
-    if "event" not in tracking.columns:
-        return pd.DataFrame(columns=cols)
-    ev = tracking.loc[tracking["event"].notna(), ["gameId", "playId", "frameId", "event"]]
-    ev = ev.drop_duplicates(["gameId", "playId", "frameId"]).astype({"event": str})
-    fwd = ev[ev["event"].isin(PASS_FORWARD_EVENTS)].groupby(["gameId", "playId"])["frameId"].min()
-    fwd = fwd.rename("passForwardFrameId").reset_index()
-    after = ev.merge(fwd, on=["gameId", "playId"])
-    after = after[after["frameId"] > after["passForwardFrameId"]]
-    arrived = after[after["event"] == "pass_arrived"].groupby(["gameId", "playId"])["frameId"].min()
-    outcome = after[after["event"].str.startswith("pass_outcome")].groupby(["gameId", "playId"])["frameId"].min()
-    arr = arrived.combine_first(outcome).rename("passArrivedFrameId").reset_index()
-    return fwd.merge(arr, on=["gameId", "playId"], how="left")[cols]
+def plays_with_pass_frames(play_tables: list, tracking: pd.DataFrame) -> pd.DataFrame | None:
+    """The play tables merged with the pass frames from the events (the tables win). A table's
+    arrival that is the frame of the play's first pass_outcome_* event is the ruling, as the
+    events' own fallback: the events' arrival replaces it (the shared highlights' plays table
+    took it so). Any other arrival of a table is its own: kept, passArrivedSource 'plays_table'."""
+    events = pass_frames_from_events(tracking)
+    plays = _merge_plays([*play_tables, events])
+    if plays is not None and "passArrivedSource" in plays.columns:
+        keys = ["gameId", "playId"]
+        ev = events.set_index(keys).reindex(pd.MultiIndex.from_frame(plays[keys]))
+        arrived, by_events = plays["passArrivedFrameId"].to_numpy(), ev["passArrivedFrameId"].to_numpy()
+        ruling = (arrived == ev["passOutcomeFrameId"].to_numpy()) & ~np.isnan(by_events.astype(float))
+        plays.loc[ruling, "passArrivedFrameId"] = by_events[ruling]
+        own = plays["passArrivedFrameId"].notna().to_numpy() & (plays["passArrivedFrameId"].to_numpy() != by_events)
+        plays.loc[own, "passArrivedSource"] = "plays_table"
+    return plays.drop(columns=["passOutcomeFrameId"], errors="ignore") if plays is not None else None
 
 
 def _merge_plays(tables: list[pd.DataFrame]) -> pd.DataFrame | None:
@@ -395,9 +393,9 @@ def _load_csv_tables(p: Path, files: list[Path], columns) -> tuple:
     tracking = pd.concat(tracking_parts, ignore_index=True) if len(tracking_parts) > 1 else tracking_parts[0]
 
     # Plays: the plays table(s) first, then what the tracking itself says (events, 2020/2026 columns).
-    plays = _merge_plays([t for t in play_tables if t is not None and "playDescription" in t.columns]
-                         + [t for t in play_tables if t is not None and "playDescription" not in t.columns]
-                         + [pass_frames_from_events(tracking)])
+    plays = plays_with_pass_frames([t for t in play_tables if t is not None and "playDescription" in t.columns]
+                                   + [t for t in play_tables if t is not None and "playDescription" not in t.columns],
+                                   tracking)
     if plays is not None and games is not None:
         extra = [c for c in ("homeTeamAbbr", "visitorTeamAbbr", "season", "week")
                  if c in games.columns and c not in plays.columns]
@@ -418,7 +416,7 @@ def _load_json_tables(p: Path, files: list[Path], strict: bool, progress: bool) 
         tables = load_play_files(files, strict=strict, progress=progress)
     except sr.NoPlayFiles as exc:
         return None, None, None, None, exc.rejected_files, {}
-    plays = _merge_plays([tables.plays, pass_frames_from_events(tables.tracking)])
+    plays = plays_with_pass_frames([tables.plays], tables.tracking)
     return tables.tracking, plays, tables.games, tables.players, tables.rejected_files, tables.stats
 
 

@@ -479,9 +479,9 @@ class Engine(EngineWorker):
         events_ms = (time.perf_counter() - t1) * 1e3
         # Fill the free input buffer and post it (latest wins: an unconsumed job is replaced).
         job = play.job_fill
-        job.xy[...] = play.hist_xy[-3:]
-        job.o[...] = play.hist_o[-3:]
-        job.ball[...] = play.hist_ball[-3:]
+        job.xy[...] = play.hist_xy
+        job.o[...] = play.hist_o
+        job.ball[...] = play.hist_ball
         job.frame_id, job.time_us = fid, time_us
         job.tick_monotonic = time.monotonic()
         job.phase = det.phase

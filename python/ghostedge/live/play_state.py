@@ -13,11 +13,16 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from ..model.features import HISTORY, MAX_HISTORY
 from .events import PassDetector
 from .result import INGEST_ROW_FIELDS
 from .roster import Roster
 
-HISTORY_FRAMES = 4  # frames kept: the model needs t-2..t, the pass detector one more for speeds
+# Frames kept and handed to the model: it reads t-10..t (older steps of the players; missing
+# ones repeat the newer step), the pass detector the last two. A player is ghosted when he is
+# tracked in the last SCORED_FRAMES of them (t-2..t).
+HISTORY_FRAMES = MAX_HISTORY
+SCORED_FRAMES = HISTORY
 
 
 class Job:
@@ -27,9 +32,9 @@ class Job:
 
     def __init__(self, play: PlayState, n: int) -> None:
         self.play = weakref.ref(play)
-        self.xy = np.full((3, n, 2), np.nan)
-        self.o = np.full((3, n), np.nan)
-        self.ball = np.full((3, 2), np.nan)
+        self.xy = np.full((HISTORY_FRAMES, n, 2), np.nan)
+        self.o = np.full((HISTORY_FRAMES, n), np.nan)
+        self.ball = np.full((HISTORY_FRAMES, 2), np.nan)
         self.frame_id = -1
         self.time_us = 0
         self.tick_monotonic = 0.0

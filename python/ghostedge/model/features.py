@@ -22,13 +22,20 @@ KINEMATIC_FEATURES = ("def_vx", "def_vy", "def_ax", "def_ay")  # the network's p
 ORIENTATION_FEATURES = ("def_o_x", "def_o_y", "def_o_dot_motion")
 # The players' older steps (velocities j frames before t), read from up to MAX_HISTORY frames.
 HISTORY_FEATURES = tuple(n for n in FEATURE_NAMES if n.startswith(("def_vx_m", "def_vy_m", "tgt_vx_m", "tgt_vy_m")))
+# The throw to the receiver: where and when the ball lands as given (``landing=``; 0 and
+# land_given 0 when not) and as the builder estimates it (land_est_*, always). The Big Data Bowl
+# 2026 formulation gives the model the landing point.
+LANDING_FEATURES = tuple(n for n in FEATURE_NAMES if n.startswith("land_"))
+# The given landing's columns: what not telling the builder the landing changes (to 0).
+GIVEN_LANDING_FEATURES = tuple(n for n in LANDING_FEATURES if not n.startswith("land_est_"))
 
 # Mirroring the model frame in y maps each feature f to scale * f + shift (y components change
 # sign, distances from one sideline become distances from the other); the network uses it for
 # test-time mirror averaging. tests/test_features.py checks it against the C++ mirror_y flag.
 _MIRROR_NEGATED = {
     "def_vy", "def_ay", "def_o_y", "tgt_rel_y", "tgt_rel_vy", "tgt_vy", "tgt_ay", "ball_rel_y",
-    "ball_vy", "ball_to_tgt_y", "nopp_rel_y", "nopp_rel_vy", "nmate_rel_y",
+    "ball_vy", "ball_to_tgt_y", "nopp_rel_y", "nopp_rel_vy", "nmate_rel_y", "land_rel_y", "land_tgt_y",
+    "land_est_rel_y", "land_est_tgt_y",
     *(n for n in HISTORY_FEATURES if n.startswith(("def_vy_m", "tgt_vy_m"))),
 }
 _MIRROR_FROM_OTHER_SIDELINE = {"def_y", "def_y_far", "tgt_y"}
@@ -81,9 +88,12 @@ def frame_features(
     receivers: np.ndarray,
     context: PlayContext | None = None,
     mirror_y: bool = False,
+    landing: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Candidate features [D, R, F] for a play at array row ``frame_index`` (uses rows t-2..t,
-    and up to t-10 for the history features)."""
+    and up to t-10 for the history features). ``landing`` [R, 3]: where and when the ball
+    thrown to each receiver lands (raw field x, y, seconds after t; None or a NaN row: the
+    builder's estimate)."""
     if frame_index < HISTORY - 1:
         raise ValueError(f"frame row {frame_index} has no {HISTORY - 1} frames of history")
     ctx = context or PlayContext.from_play(play)
@@ -98,4 +108,5 @@ def frame_features(
         np.ascontiguousarray(receivers, dtype=np.int64),
         ctx.play_left,
         mirror_y,
+        landing=None if landing is None else np.ascontiguousarray(landing, dtype=np.float64),
     )

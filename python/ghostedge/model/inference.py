@@ -268,7 +268,7 @@ class GhostModel:
         return horizon
 
     def predict_frame(self, xy_hist, o_hist, ball_hist, defenders, receivers, context: PlayContext,
-                      horizon: int = WINDOW_H, *, is_offense=None) -> Ghosts:
+                      horizon: int = WINDOW_H, *, is_offense=None, landing=None) -> Ghosts:
         """Ghosts of every defender against every receiver from the frames up to t.
 
         xy_hist [H, N, 2] raw field positions of all players (rows t-H+1 .. t, 3 <= H <= 11;
@@ -276,7 +276,10 @@ class GhostModel:
         newest step, as for a player missing in the older frames), o_hist [H, N] orientation in
         degrees (NaN = unknown), ball_hist [H, 2]; defenders / receivers: player indices;
         context: the play (direction, line of scrimmage, down, ...); is_offense [N] bool, by
-        default the receivers are the offence and everyone else the defence. One ONNX call.
+        default the receivers are the offence and everyone else the defence; landing [R, 3]
+        float64: where and when the ball thrown to each receiver lands (raw field x, y, seconds
+        after t), when known - None (or a NaN row) lets the feature builder estimate it, as
+        live. One ONNX call.
         """
         horizon = self._check_horizon(horizon)
         defenders = np.ascontiguousarray(defenders, dtype=np.int64).reshape(-1)
@@ -284,12 +287,12 @@ class GhostModel:
         mean = np.empty((defenders.size, receivers.size, horizon, 2))
         sigma = np.empty_like(mean)
         valid = self.predict_frame_into(xy_hist, o_hist, ball_hist, defenders, receivers, context,
-                                        horizon, is_offense=is_offense, mean_out=mean,
-                                        sigma_out=sigma)
+                                        horizon, is_offense=is_offense, landing=landing,
+                                        mean_out=mean, sigma_out=sigma)
         return Ghosts(mean=mean, sigma=sigma, valid=valid, defenders=defenders, receivers=receivers)
 
     def predict_frame_into(self, xy_hist, o_hist, ball_hist, defenders, receivers,
-                           context: PlayContext, horizon: int, *, is_offense=None,
+                           context: PlayContext, horizon: int, *, is_offense=None, landing=None,
                            mean_out: np.ndarray, sigma_out: np.ndarray) -> np.ndarray:
         """:meth:`predict_frame` into caller-owned float64 C-contiguous arrays mean_out /
         sigma_out [D, R, horizon, 2] (the live engine's result buffers); returns valid [D, R].
@@ -322,6 +325,7 @@ class GhostModel:
             _core.build_pair_features(
                 xy, np.ascontiguousarray(o_hist, dtype=np.float64), np.ascontiguousarray(ball_hist, dtype=np.float64),
                 off, cached[1], defenders, receivers, context.play_left, False, buffers.features,
+                None if landing is None else np.ascontiguousarray(landing, dtype=np.float64),
             )
             _core.select_model_inputs(buffers.features, self._columns, buffers.inputs,
                                       buffers.valid)

@@ -5,6 +5,9 @@
   input is t-2 .. t and the prediction t+1 .. t+10.
 - Full flight: input passForwardFrameId-2 .. passForwardFrameId, prediction every frame up to
   passArrivedFrameId, for every defensive back with all those frames present.
+- The throw is given as the Big Data Bowl 2026 formulation gives it: the target and where and
+  when the ball lands (``landing_point``). ``Samples.without_landing`` is the same rows not told
+  the landing (the builder's estimate only): what the live engine gets.
 - Split by game: a salted CRC32 of the gameId, deterministic across machines and runs, but for
   the few games listed in SPLIT_OVERRIDES (a folder too small for the CRC to split sensibly).
   A trained model records which games it trained and validated on; evaluated against it, every
@@ -19,8 +22,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data.play import Play
-from .features import FEATURE_NAMES, HISTORY, N_FEATURES, ORIENTATION_FEATURES, frame_features
-from .frames import H_MAX, WINDOW_H, PlayContext, to_model_xy
+from .features import (
+    FEATURE_NAMES,
+    GIVEN_LANDING_FEATURES,
+    HISTORY,
+    N_FEATURES,
+    ORIENTATION_FEATURES,
+    feature_indices,
+    frame_features,
+)
+from .frames import DT_S, H_MAX, WINDOW_H, PlayContext, to_model_xy
 
 # Columns a sample must have finite: all but the orientation features (NaN where o is unknown,
 # as in the games and BDB 2019; a model reading them cannot score such rows).
@@ -110,6 +121,26 @@ def is_pass_play(play: Play) -> bool:
     return bool(np.any(play.nfl_ids == play.target_nfl_id))
 
 
+def landing_point(play: Play) -> np.ndarray:
+    """[2] raw field yards where a pass play's ball landed: the format's own landing point
+    (Big Data Bowl 2026: ballLandX / ballLandY), else the ball at passArrivedFrameId, else (ball
+    not tracked then) the target there; NaN when none is known."""
+    given = np.array([play.context.get("ballLandX", np.nan), play.context.get("ballLandY", np.nan)], dtype=float)
+    if np.isfinite(given).all():
+        return given
+    a = play.pass_arrived_frame - int(play.frame_ids[0])
+    if not 0 <= a < play.n_frames:
+        return np.full(2, np.nan)
+    ball = play.ball_xy[a]
+    return ball.copy() if np.isfinite(ball).all() else play.xy[a, play.player_index(play.target_nfl_id)].copy()
+
+
+def landing_row(point: np.ndarray, frames_until: int) -> np.ndarray:
+    """One ``landing=`` row [1, 3] of the feature builder: the point and the seconds until the
+    ball lands there, ``frames_until`` frames after t."""
+    return np.array([[point[0], point[1], frames_until * DT_S]], dtype=np.float64)
+
+
 def _present(play: Play, player: int, first_frame: int, last_frame: int) -> bool:
     """All frames first..last (frameIds, inclusive) present for the player."""
     a, b = first_frame - int(play.frame_ids[0]), last_frame - int(play.frame_ids[0])
@@ -168,6 +199,16 @@ class Samples:
         names = [k for k in Samples.__dataclass_fields__ if k != "extra"]
         return Samples(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in names})
 
+    def without_landing(self) -> np.ndarray:
+        """``features`` [M, F] as the builder gives them when it is not told the landing: the
+        given landing's columns 0 (its estimate is in every row anyway)."""
+        out = self.features.copy()
+        out[:, GIVEN_LANDING_INDEX] = 0.0
+        return out
+
+
+GIVEN_LANDING_INDEX = feature_indices(GIVEN_LANDING_FEATURES)
+
 
 def play_samples(play: Play, all_defenders: bool = False, mirror: bool = False) -> Samples:
     """Samples for every start frame passForward <= t < passArrived of the play's defensive
@@ -183,6 +224,7 @@ def play_samples(play: Play, all_defenders: bool = False, mirror: bool = False) 
     if defenders.size == 0:
         return Samples.concat([])
     ctx = PlayContext.from_play(play)
+    land = landing_point(play)
     flight = {int(d): has_full_flight(play, int(d)) for d in defenders}
     windows = {int(d): set(window_starts(play, int(d))) for d in defenders}
     parts = []
@@ -192,7 +234,8 @@ def play_samples(play: Play, all_defenders: bool = False, mirror: bool = False) 
             ti = t - f0
             if ti < HISTORY - 1 or ti >= play.n_frames:
                 continue
-            feats, n_valid = frame_features(play, ti, defenders, np.array([target]), ctx, m)
+            feats, n_valid = frame_features(play, ti, defenders, np.array([target]), ctx, m,
+                                            landing=landing_row(land, pa - t))
             if n_valid == 0:
                 continue
             feats = feats[:, 0, :]

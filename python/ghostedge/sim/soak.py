@@ -6,7 +6,8 @@ For every play the simulator turns the real tracking into tag-read packets on on
 way a broadcast host drives it (``push_packets`` then ``tick``), with at most one fault episode
 per play. A clean ingest pipeline runs in lockstep on the same packets without the fault: its
 counters are the baseline each fault's counters are measured against, and its frames feed the
-reference ghosts that the engine's ghosts must come back to within a second of clean data.
+reference ghosts that the engine's ghosts must come back to within 1.8 s of clean data
+(``soak_plan.RECOVERY_FRAMES``).
 
 A fault counts as *counted* when the counter that should see it moved by what was injected
 (exactly, where the counter measures the same unit; see ``_expectations``). The engine-level
@@ -29,6 +30,7 @@ import numpy as np
 from ..constants import FRAME_US
 from ..data.play import Play
 from ..ingest.schedule import packets_by_frame
+from ..live.play_state import HISTORY_FRAMES, SCORED_FRAMES
 from ..live.result import INGEST_ROW_FIELDS, ingest_rows_to_frame
 from ..model.baselines import ConstantVelocityModel
 from . import faults as fl
@@ -197,9 +199,10 @@ class _Soak:
         ref_rows = np.full((len(INGEST_ROW_FIELDS), reference.n_players + 1), np.nan)
         ref_out = {k: ref_rows[j:j + 1] for j, k in enumerate(INGEST_ROW_FIELDS)}
         ref_gather = np.empty((3, ref_src.size))
-        hist = np.full((3, play.n_players, 2), np.nan)
-        hist_o = np.full((3, play.n_players), np.nan)
-        hist_ball = np.full((3, 2), np.nan)
+        # The clean run's history, as long as the engine's.
+        hist = np.full((HISTORY_FRAMES, play.n_players, 2), np.nan)
+        hist_o = np.full((HISTORY_FRAMES, play.n_players), np.nan)
+        hist_ball = np.full((HISTORY_FRAMES, 2), np.nan)
         # Ghost checks: the recovery check after the fault, and a control on clean data just
         # before it (mid-play without a fault), where the engine and the clean run must agree.
         checks: dict[int, Episode | None] = {}
@@ -255,7 +258,7 @@ class _Soak:
                 time.sleep(max(0.0, FRAME_US / 1e6 - (time.perf_counter() - t_frame)))
             if episode is not None and i == episode.end:
                 self.slow_model.slow = False
-            if i in checks and np.isfinite(hist).all(axis=(0, 2)).any():
+            if i in checks and np.isfinite(hist[-SCORED_FRAMES:]).all(axis=(0, 2)).any():
                 checked = checks[i]
                 err = self._ghost_difference(roster, t, hist, hist_o, hist_ball,
                                              None if checked is None else checked.exclude_nfl)
@@ -271,8 +274,9 @@ class _Soak:
 
     def _ghost_difference(self, roster, time_us, hist, hist_o, hist_ball, exclude_nfl) -> float | None:
         """Mean distance (yd) between the engine's ghosts for this frame and the ghosts of the
-        clean run's last three frames, over the defender/receiver pairs both have. The model
-        is called exactly as the engine last called it (same context and options).
+        clean run's last eleven frames (the engine's history), over the defender/receiver pairs
+        both have. The model is called exactly as the engine last called it (same context and
+        options).
 
         Deterministic: the worker is flushed first, so the engine's result is the one for this
         very frame (checked by its time; latest-wins skipping cannot pick another), and both
@@ -286,7 +290,7 @@ class _Soak:
         if not res.ok or res.mean.size == 0 or self.slow_model.last_call is None:
             return None
         args, kwargs = self.slow_model.last_call
-        seen = np.isfinite(hist).all(axis=(0, 2))
+        seen = np.isfinite(hist[-SCORED_FRAMES:]).all(axis=(0, 2))  # as the engine's worker
         roster_dfd, roster_rcv = roster.defenders(), roster.receivers()  # the engine's choice
         dfd, rcv = roster_dfd[seen[roster_dfd]], roster_rcv[seen[roster_rcv]]
         if dfd.size == 0 or rcv.size == 0:
@@ -460,7 +464,7 @@ def soak_failures(report: dict) -> list[str]:
     unrecovered = {k: f"{r['recovered']}/{r['checked']}" for k, r in report["recovery"].items()
                    if r["recovered"] != r["checked"]}
     if unrecovered:
-        out.append(f"episodes whose ghosts did not recover within a second: {unrecovered}")
+        out.append(f"episodes whose ghosts did not recover within {RECOVERY_FRAMES} frames: {unrecovered}")
     control = report.get("recovery_control_max_yd")
     if control is not None and control > 1e-6:
         out.append(f"the recovery comparator differs on clean data by {control} yd")

@@ -14,7 +14,11 @@ from . import faults as fl
 
 CLOCK_JUMP_US = 5_000_000  # a hub clock stepping 5 s (e.g. an NTP correction)
 WALK_OFF_YPS = 7.0  # a player leaving the field, jogging toward the nearest sideline
-RECOVERY_FRAMES = 10  # ghosts are compared with the clean run this many frames (1 s) after a fault
+# Ghosts are compared with the clean run this many frames (1.8 s) after a fault's last frame:
+# the model reads frames t-10..t, so from the 11th frame on no faulted frame is in its input,
+# and the filter keeps the 8 frames to settle that it had when the model read t-2..t only and
+# the check came 10 frames after the fault.
+RECOVERY_FRAMES = 18
 # Player reads beyond the field plus this margin are rejected (and counted) as off the field.
 FIELD_MARGIN_YD = float(_core.PIPELINE_DEFAULTS["field_margin_yd"])
 

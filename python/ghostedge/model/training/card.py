@@ -1,6 +1,6 @@
 """models/MODEL_CARD.md from a training summary (``pipeline.train``): data, split, features,
 network and the held-out figures of every data folder. Hand-measured sections (latency, the
-orientation study) are appended below the generated text by whoever measures them."""
+orientation study) go below the generated text, under HAND_SECTIONS; a retrain keeps them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from pathlib import Path
 from ..frames import H_MAX
 from ..windows import HELDOUT_PERCENT, SPLIT_OVERRIDES, VAL_PERCENT
 
-PREDICTORS = ("model", "damped_acceleration", "constant_velocity", "constant_position")
+# Where the hand-measured part of a card starts: write_model_card keeps everything from here on.
+HAND_SECTIONS = "\n## Measured by hand"
+# The model asked both ways (analysis.evaluation.MODEL_RUNS), then the baselines.
+PREDICTORS = ("model", "model_estimated_landing", "damped_acceleration", "constant_velocity", "constant_position")
 
 
 def figures_table(report: dict) -> str:
@@ -20,8 +23,8 @@ def figures_table(report: dict) -> str:
     w, f = report["windows_1s"], report["full_flight"]
     rows = [
         f"| {name} | {w[name]['ade_yd']:.3f} | {w[name]['fde_yd']:.3f} | {f[name]['rmse_bdb_yd']:.3f} | "
-        + (f"{w[name]['coverage50']:.3f} | {w[name]['coverage90']:.3f} |" if name == "model" else "- | - |")
-        for name in PREDICTORS
+        + (f"{w[name]['coverage50']:.3f} | {w[name]['coverage90']:.3f} |" if "coverage50" in w[name] else "- | - |")
+        for name in PREDICTORS if name in w
     ]
     return "\n".join([
         f"{report['n_plays']} plays, {report['n_windows']} windows, {report['n_flights']} flights.",
@@ -30,39 +33,44 @@ def figures_table(report: dict) -> str:
         "|---|---:|---:|---:|---:|---:|",
         *rows,
         "",
-        "Ratios to damped acceleration: ADE {:.3f}, FDE {:.3f}, full-flight RMSE {:.3f}; ".format(*model_ratios(report))
-        + "highest predicted speed "
-        f"{report['max_pred_speed_yps']:.2f} yd/s.",
+        "Ratios to damped acceleration, landing given: ADE {:.3f}, FDE {:.3f}, full-flight RMSE {:.3f}; ".format(
+            *model_ratios(report))
+        + "landing estimated: ADE {:.3f}, FDE {:.3f}, full-flight RMSE {:.3f}; ".format(
+            *model_ratios(report, "model_estimated_landing"))
+        + f"highest predicted speed {report['max_pred_speed_yps']:.2f} yd/s.",
     ])
 
 
-def model_ratios(report: dict) -> tuple[float, float, float]:
-    """The model's ADE, FDE and full-flight RMSE over damped acceleration's, in one report."""
+def model_ratios(report: dict, run: str = "model") -> tuple[float, float, float]:
+    """ADE, FDE and full-flight RMSE of one model run over damped acceleration's, in one report."""
     w, f = report["windows_1s"], report["full_flight"]
     da_w, da_f = w["damped_acceleration"], f["damped_acceleration"]
-    return (w["model"]["ade_yd"] / da_w["ade_yd"], w["model"]["fde_yd"] / da_w["fde_yd"],
-            f["model"]["rmse_bdb_yd"] / da_f["rmse_bdb_yd"])
+    return (w[run]["ade_yd"] / da_w["ade_yd"], w[run]["fde_yd"] / da_w["fde_yd"],
+            f[run]["rmse_bdb_yd"] / da_f["rmse_bdb_yd"])
 
 
-def _ratios(report: dict) -> str:
-    w = report["windows_1s"]["model"]
-    return " | ".join(f"{v:.3f}" for v in (*model_ratios(report), w["coverage50"], w["coverage90"]))
+def _ratios(report: dict, run: str) -> str:
+    w = report["windows_1s"][run]
+    return " | ".join(f"{v:.3f}" for v in (*model_ratios(report, run), w["coverage50"], w["coverage90"]))
 
 
 def comparison_table(summary: dict) -> str:
-    """Per held-out folder: the shipped (distilled) network's ratios beside the ensemble's."""
+    """Per held-out folder and landing: the shipped (distilled) network's ratios beside the
+    ensemble's."""
     rows = []
     for name, part in summary["heldout"].get("by_dataset", {}).items():
         other = summary["ensemble_heldout"]["by_dataset"][name]
         if part.get("n_windows"):
-            rows.append(f"| `{name}` | network | {_ratios(part)} |")
-            rows.append(f"| `{name}` | ensemble | {_ratios(other)} |")
-    return "\n".join(["| held out | predictor | ADE | FDE | full flight | coverage50 | coverage90 |",
-                      "|---|---|---:|---:|---:|---:|---:|", *rows])
+            for run, landing in (("model", "given"), ("model_estimated_landing", "estimated")):
+                rows.append(f"| `{name}` | {landing} | network | {_ratios(part, run)} |")
+                rows.append(f"| `{name}` | {landing} | ensemble | {_ratios(other, run)} |")
+    return "\n".join(["| held out | landing | predictor | ADE | FDE | full flight | coverage50 | coverage90 |",
+                      "|---|---|---|---:|---:|---:|---:|---:|", *rows])
 
 
 def write_model_card(summary: dict, path: Path, data_dirs: list[str], ds) -> None:
     from .network import RESIDUAL_ACCEL_YPS2, RESIDUAL_FLOOR_YD
+    from .train import LANDING_DROPOUT
 
     h = summary["heldout"]
     MODEL_FEATURES, DEFAULTS, STUDENT = summary["features"], summary["network"], summary["student"]
@@ -75,8 +83,19 @@ def write_model_card(summary: dict, path: Path, data_dirs: list[str], ds) -> Non
 
 Predicts where each defensive back will be 0.1 .. {H_MAX / 10:.1f} s after frame t (every frame
 directly, no rolling forward) given frames t-10 .. t of the defender and the target receiver,
-t-2 .. t of everyone else and the ball, the play context and the chosen target receiver; a
+t-2 .. t of everyone else and the ball, the play context, the chosen target receiver and, when
+known, where and when the ball thrown to him lands (the Big Data Bowl 2026 formulation); a
 Gaussian mean and spread per axis and frame. It never reads the orientation `o`.
+
+It is asked two ways, and every figure below is given for both:
+- **landing given** (`model`): the landing point (the ball at the arrival; the Big Data Bowl
+  2026 files' own `ball_land_x` / `ball_land_y`) and the seconds until then. Evaluation, and
+  any caller that knows the throw (`GhostModel.predict_frame(..., landing=...)`).
+- **landing estimated** (`model_estimated_landing`): nothing given; the feature builder's own
+  estimate (`land_est_*`, always an input: the ball reaches the receiver after 0.14 s + distance
+  / 14.5 yd/s, the receiver keeping his velocity; tools/flight_time_fit.py). The live engine,
+  which cannot know where a ball in the air will come down, and the offline ghosts over a
+  flight (analysis/rollout.py), so that counterfactual receivers are asked as the actual one.
 
 ## Data
 {", ".join(f"`{d}`" for d in data_dirs)} ({ds.source}): NGS highlight plays 2017-2019 (biased
@@ -103,7 +122,10 @@ Rows: {summary['train_rows']} training (incl. mirrored), {summary['val_rows']} v
 (offence toward +x): the LightGBM study's set (docs/feature-selection.md) without `def_o_y`
 (orientation: see below) plus the defender's velocities of the 8 steps before t-1 and the
 target's of the 4 steps before t (frames up to t-10; a missing older frame repeats the newer
-step): {", ".join(f"`{n}`" for n in MODEL_FEATURES)}.
+step), plus the throw: the given landing relative to the defender and to the target, its
+distance and seconds (all 0 when not given) and `land_given`, and the same six as estimated
+(`land_est_*`). {LANDING_DROPOUT:.0%} of the training rows (seeded) are not given the landing, so the
+network learns both ways: {", ".join(f"`{n}`" for n in MODEL_FEATURES)}.
 
 ## Model
 One MLP (2 hidden layers of {STUDENT['hidden']}, GELU), distilled from an ensemble of
@@ -115,7 +137,8 @@ bounded per axis by {RESIDUAL_ACCEL_YPS2:g} yd/s^2 * tau^2 / 2 + {RESIDUAL_FLOOR
 log-sigma. The ensemble is trained with Gaussian NLL (AdamW, one-cycle, {summary['epochs']} epochs, epoch
 {summary['best_epoch']} kept); the network then learns the ensemble's mean and sigma on the same training
 rows ({summary['distil_epochs']} epochs, epoch {summary['best_distil_epoch']} kept); both keep the epoch with the best validation
-1.0 s ADE / 0.33 yd + full-flight RMSE / 2 yd. Sigma is multiplied by a per-frame temperature
+1.0 s ADE / 0.33 yd + full-flight RMSE / 2 yd, summed over the landing given and estimated
+(sigma's temperature is fitted with the landing given). Sigma is multiplied by a per-frame temperature
 fitted on the validation games (first 10: {summary['temperature_1s']}); then every step is scaled
 to at most 12.5 yd/s inside the graph. Input `features` float32 [batch, {len(MODEL_FEATURES)}]; outputs
 `ghost_mean`, `ghost_sigma` float32 [batch, {H_MAX}, 2], displacement from the defender's position
@@ -142,6 +165,8 @@ machine), then the evaluate commands above.
   ordinary football), so the figures carry noticeable sampling error.
 - Conditioned only on the actual target during training; counterfactual targets are
   extrapolation (there is no ground truth for them).
+- Live (landing estimated) the full-flight figures are those of the estimated rows; the
+  engine predicts afresh every frame, so its 1.0 s windows matter more there.
 - Pairs with a player missing at t-2..t are not scored (NaN). Older frames missing (a tag
   dropout, the first second of a feed): the history features repeat the newest step, a case
   the model rarely saw in training. A missing ball uses its latest known position of t-2..t,
@@ -149,4 +174,8 @@ machine), then the evaluate commands above.
 - Inputs are the provider's smoothed positions; live positions from the ghostedge filter are
   noisier.
 """
-    Path(path).write_text(text)
+    path = Path(path)
+    old = path.read_text() if path.exists() else ""
+    if HAND_SECTIONS in old:  # a retrain must not lose what was measured by hand
+        text += old[old.index(HAND_SECTIONS):]
+    path.write_text(text)
