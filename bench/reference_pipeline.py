@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ghostedge import _core
+
 SPEED_LIMIT_YPS = 12.5
 FRAME_DT_S = 0.1
 SHOULDER_HALF_WIDTH_YD = 0.25
@@ -376,10 +378,12 @@ def pair_features_numpy(xy_hist, o_hist, ball_hist, is_offense, context_vec, def
         cols += [b(step1[d_idx][:, None, 0]), b(step1[d_idx][:, None, 1])]
     for _ in range(4):
         cols += [b(step1[r_idx][None, :, 0]), b(step1[r_idx][None, :, 1])]
-    # The landing: not given (seven zeros), and estimated: the ball reaches the receiver 0.14 s +
-    # distance / 14.5 yd/s after t (0.1 .. 5 s), the receiver keeping his velocity.
+    # The landing: not given (seven zeros), and estimated: the ball reaches the receiver
+    # flight_start_s + distance / ball_ground_speed_yps after t, the receiver keeping his velocity.
     cols += [b(0.0)] * 7
-    t_land = np.clip(0.14 + np.linalg.norm(rp - ball_t, axis=-1) / 14.5, 0.1, 5.0)  # [1, R]
+    est = _core.FEATURE_LANDING_ESTIMATE
+    t_land = np.clip(est["flight_start_s"] + np.linalg.norm(rp - ball_t, axis=-1) / est["ball_ground_speed_yps"],
+                     est["min_flight_s"], est["max_flight_s"])  # [1, R]
     land = rp + rv * t_land[..., None]
     land_rel, land_tgt = land - dp, land - rp
     cols += [land_rel[..., 0], land_rel[..., 1], b(land_tgt[..., 0]), b(land_tgt[..., 1]),
@@ -493,8 +497,6 @@ class ReferencePipeline:
 def _diff_vs_cpp(feats, xy, o, ball, is_offense, ctx_vec, dfd, rcv, play_left) -> float:
     """Largest relative difference between the numpy features and the C++ builder's on the same
     inputs (NaN pattern must match exactly); not timed."""
-    from ghostedge import _core
-
     cpp, _ = _core.build_pair_features(
         np.ascontiguousarray(xy), np.ascontiguousarray(o), np.ascontiguousarray(ball),
         np.ascontiguousarray(is_offense, dtype=np.uint8), np.ascontiguousarray(ctx_vec),

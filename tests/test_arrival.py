@@ -91,6 +91,7 @@ def test_arrivals_on_the_shared_games_by_source_and_ahead_of_the_ruling(ngs_game
     ds = load_dataset(ngs_games_dir)
     assert ds.derived["pass_arrival"] == {"ball_at_target": 35, "outcome_event": 1, "pass_arrived": 196,
                                           "pass_tipped": 7}
+    assert ds.derived["pass_arrival_ball_frames_before_ruling"] == {"median": 2.0, "p90": 6.0, "max": 8}
     moved = ds.plays[ds.plays["passArrivedSource"] == "ball_at_target"]
     gaps = []
     for row in moved.itertuples():

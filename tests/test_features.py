@@ -83,8 +83,11 @@ def reference_features(xy, o, ball, off, ctx, d, r, play_left, mirror, landing=N
     if landing is not None and np.isfinite(landing).all():
         land = to_model_xy(landing[:2], play_left, mirror)
         given = np.array([*(land - p), *(land - rp), np.linalg.norm(land - p), max(landing[2], 0.0), 1.0])
-    # the estimate: the ball reaches the receiver 0.14 s + distance / 14.5 yd/s after t (0.1 .. 5 s)
-    t_est = float(np.clip(0.14 + np.linalg.norm(rp - b_now) / 14.5, 0.1, 5.0))
+    # the estimate: the ball reaches the receiver flight_start_s + distance / ball_ground_speed_yps
+    # after t (clamped), the receiver keeping his last-step velocity
+    e = _core.FEATURE_LANDING_ESTIMATE
+    t_est = float(np.clip(e["flight_start_s"] + np.linalg.norm(rp - b_now) / e["ball_ground_speed_yps"],
+                          e["min_flight_s"], e["max_flight_s"]))
     est = rp + rv * t_est
     return np.array([
         v[0], v[1], a[0], a[1], speed, a @ vhat, face[0], face[1], face @ vhat, p[1], W - p[1],

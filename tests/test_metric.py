@@ -368,7 +368,8 @@ def test_heldout_table_separates_good_from_bad_defending(ngs_dataset):
 def test_heldout_outcome_check_on_the_ordinary_game(ngs_games_dir):
     # Issue 15's outcome figure, on the held-out complete game: 22 of its 76 passes incomplete,
     # where the highlights' held-out games have 9 of 68 (95% interval of their AUC [0.30, 0.78];
-    # one play's arrival, at its tip, moved it from 0.605 to 0.537 with either ghost model).
+    # two plays' arrivals, one now at its tip, moved it from 0.605 to 0.537 with either ghost
+    # model).
     from ghostedge.data import load_dataset
 
     table = reference.evaluation_metric(load_dataset(ngs_games_dir), _shipped_model(), split="heldout",

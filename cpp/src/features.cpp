@@ -1,5 +1,6 @@
 #include "ghostedge/features.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -171,8 +172,7 @@ bool given_landing(const ModelFrame& mf, const double* row, Landing* out) {
 // The estimate of features.hpp: the ball reaches the receiver, who keeps his velocity.
 Landing estimated_landing(Vec2 ball, const Kinematics& rk) {
     Landing l;
-    const double t = kFlightStartS + norm(rk.p - ball) / kBallGroundSpeedYps;
-    l.t_s = t < kMinFlightS ? kMinFlightS : (t > kMaxFlightS ? kMaxFlightS : t);
+    l.t_s = std::clamp(kFlightStartS + norm(rk.p - ball) / kBallGroundSpeedYps, kMinFlightS, kMaxFlightS);
     l.p = rk.p + rk.v * l.t_s;
     return l;
 }

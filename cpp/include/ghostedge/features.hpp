@@ -41,7 +41,8 @@ constexpr double kNoNeighbourDist = 60.0;  // distance reported when no such pla
 // until then. Fitted by least squares on every in-flight frame of the shared NGS data
 // (highlights and complete games; tools/flight_time_fit.py, which today fits 0.124 s and
 // 14.67 yd/s: the loader has since taken some arrivals from the ball): median landing error
-// 3.6 yd at the throw, 1.9 yd from half a second into the flight.
+// 3.6 yd at the throw, 1.9 yd from half a second into the flight (highlights 4.0 / 1.7 yd,
+// complete games 3.2 / 2.3 yd, with `--data DIR`; the games alone would fit 0.10 s, 20 yd/s).
 constexpr double kFlightStartS = 0.14;
 constexpr double kBallGroundSpeedYps = 14.5;
 constexpr double kMinFlightS = 0.1;
@@ -90,9 +91,10 @@ struct Orientation {
 // into the player axis). landing: nullptr, or [n_receivers, kLandingColumns] - where and when
 // the ball thrown to receiver j lands (raw field x, y in yd, seconds after t); a null pointer
 // or a row with a non-finite value means "not given": the given-landing features are then 0
-// and land_given is 0. The land_est_* features always hold the estimate above. A pair whose defender or receiver lacks any of the frames t-2..t, whose
-// indices are out of range, or whose defender is the receiver gets a row of NaN; so does every
-// pair when n_history is outside kHistory..kMaxHistory. A missing ball does not void a pair:
+// and land_given is 0. The land_est_* features always hold the estimate above. A pair whose
+// defender or receiver lacks any of the frames t-2..t, whose indices are out of range, or
+// whose defender is the receiver gets a row of NaN; so does every pair when n_history is
+// outside kHistory..kMaxHistory. A missing ball does not void a pair:
 // its features use the latest known ball position of t-2..t (velocity from the latest two
 // consecutive known frames, else zero), or, with no ball at all, the target receiver's position
 // and zero velocity. Older history does not void a pair either: a step velocity whose frames

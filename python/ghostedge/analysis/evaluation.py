@@ -53,16 +53,10 @@ def _flight_points(paths: np.ndarray, s: Samples) -> np.ndarray:
     return np.concatenate([paths[i, : s.flight_len[i]] for i in range(len(s))]) if len(s) else np.zeros((0, 2))
 
 
-# The two ways the model is asked (windows.py): "model" is given where and when the ball lands
-# (the Big Data Bowl 2026 formulation); "model_estimated_landing" is not (the live engine, the
-# counterfactual receivers: the feature builder estimates the landing).
-MODEL_RUNS = ("model", "model_estimated_landing")
-
-
 def run_model(s: Samples, model: GhostModel) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """{run: (mean, sigma)} of ``model`` on samples ``s``, for each of MODEL_RUNS."""
+    """{run: (mean, sigma)} of ``model`` on samples ``s``, for each of windows.MODEL_RUNS."""
     out = {}
-    for name, features in zip(MODEL_RUNS, (s.features, s.without_landing())):
+    for name, features in s.features_by_run().items():
         mean, sigma, valid = model.run_features(features)
         if not valid.all():
             raise ValueError(f"{int((~valid).sum())} evaluation rows have non-finite features")

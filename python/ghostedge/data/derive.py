@@ -22,10 +22,11 @@ missing (a provider's own value always wins), and each counted in ``Dataset.deri
 - ``targetNflId`` / ``targetSource``: :mod:`ghostedge.data.targets`.
 - ``passArrivedFrameId`` / ``passArrivedSource``: the first ``pass_arrived`` or ``pass_tipped``
   event after the forward pass (``pass_frames_from_events``); a play with neither has
-  only its outcome event (``pass_outcome_*``, the ruling, a median 2 and up to 7+ frames after
-  the ball got there in the complete games), so there the arrival is the frame after the throw
-  where the tracked ball comes closest to the target, up to that event ('ball_at_target');
-  without a tracked ball or target it stays the outcome event ('outcome_event').
+  only its outcome event (``pass_outcome_*``, the ruling, frames after the ball got there), so
+  there the arrival is the frame after the throw where the tracked ball comes closest to the
+  target, up to that event ('ball_at_target'; how many frames earlier is reported as
+  ``pass_arrival_ball_frames_before_ruling``); without a tracked ball or target it stays the
+  outcome event ('outcome_event').
 """
 
 from __future__ import annotations
@@ -267,9 +268,14 @@ def complete_plays(tracking: pd.DataFrame, plays: pd.DataFrame | None) -> tuple[
         plays, counts = tg.derive_targets(tracking, plays)
         report["targets"] = counts
     if "passArrivedSource" in plays.columns:
+        ruling = plays["passArrivedFrameId"].copy()
         plays = arrivals_from_ball(tracking, plays)
         report["pass_arrival"] = {str(k): int(v) for k, v in
                                   sorted(plays["passArrivedSource"].dropna().value_counts().items())}
+        early = (ruling - plays["passArrivedFrameId"])[plays["passArrivedSource"] == "ball_at_target"]
+        if len(early):  # how far ahead of the ruling the ball got there
+            report["pass_arrival_ball_frames_before_ruling"] = {
+                "median": float(early.median()), "p90": float(early.quantile(0.9)), "max": int(early.max())}
     return tracking, plays, report
 
 
@@ -310,8 +316,9 @@ def arrivals_from_ball(tracking: pd.DataFrame, plays: pd.DataFrame) -> pd.DataFr
     """Plays whose arrival is an outcome event get, where the ball and the target are tracked,
     the frame after the forward pass (up to that event) where the ball is closest to the target
     (passArrivedSource 'ball_at_target'; see the module docstring)."""
-    need = (plays["passArrivedSource"] == "outcome_event") & plays["targetNflId"].notna() \
-        if "targetNflId" in plays.columns else pd.Series(False, index=plays.index)
+    if "targetNflId" not in plays.columns:
+        return plays
+    need = (plays["passArrivedSource"] == "outcome_event") & plays["targetNflId"].notna()
     if not need.any():
         return plays
     todo = plays.loc[need, KEYS + ["passForwardFrameId", "passArrivedFrameId", "targetNflId"]]

@@ -286,8 +286,7 @@ def plays_with_pass_frames(play_tables: list, tracking: pd.DataFrame) -> pd.Data
     events = pass_frames_from_events(tracking)
     plays = _merge_plays([*play_tables, events])
     if plays is not None and "passArrivedSource" in plays.columns:
-        keys = ["gameId", "playId"]
-        ev = events.set_index(keys).reindex(pd.MultiIndex.from_frame(plays[keys]))
+        ev = events.set_index(derive.KEYS).reindex(pd.MultiIndex.from_frame(plays[derive.KEYS]))
         arrived, by_events = plays["passArrivedFrameId"].to_numpy(), ev["passArrivedFrameId"].to_numpy()
         ruling = (arrived == ev["passOutcomeFrameId"].to_numpy()) & ~np.isnan(by_events.astype(float))
         plays.loc[ruling, "passArrivedFrameId"] = by_events[ruling]

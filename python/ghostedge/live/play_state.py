@@ -25,6 +25,13 @@ HISTORY_FRAMES = MAX_HISTORY
 SCORED_FRAMES = HISTORY
 
 
+def scorable_players(xy_hist: np.ndarray) -> np.ndarray:
+    """bool [N]: the players of a history [H, N, 2] that can be ghosted, those tracked in all of
+    its last SCORED_FRAMES frames (older frames may be missing). The engine's worker and the
+    soak's clean comparator both choose so."""
+    return np.isfinite(xy_hist[-SCORED_FRAMES:]).all(axis=(0, 2))
+
+
 class Job:
     """Preallocated input snapshot for the worker (copied in the tick, read by the worker). A
     job belongs to one play: the worker reads the roster's slots through ``job.play()`` (a weak

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..analysis.metric import score_ghosts_into
 from .events import infer_target
-from .play_state import SCORED_FRAMES, Job
+from .play_state import Job, scorable_players
 from .result import GhostResult
 
 
@@ -71,8 +71,7 @@ class EngineWorker:
     def _fill(self, res: GhostResult, job: Job, play, t_start: float) -> None:
         dfd_all, rcv_all = play.defenders, play.receivers
         now_xy = job.xy[-1]
-        # Only players seen in all of t-2..t can be ghosted (older frames may be missing).
-        seen = np.isfinite(job.xy[-SCORED_FRAMES:]).all(axis=(0, 2))
+        seen = scorable_players(job.xy)
         dfd = dfd_all[seen[dfd_all]]
         rcv = rcv_all[seen[rcv_all]]
         res._set_sizes(dfd.size, rcv.size)

@@ -6,8 +6,9 @@
 - Full flight: input passForwardFrameId-2 .. passForwardFrameId, prediction every frame up to
   passArrivedFrameId, for every defensive back with all those frames present.
 - The throw is given as the Big Data Bowl 2026 formulation gives it: the target and where and
-  when the ball lands (``landing_point``). ``Samples.without_landing`` is the same rows not told
-  the landing (the builder's estimate only): what the live engine gets.
+  when the ball lands (``landing_point``). The model is judged both ways (``MODEL_RUNS``): told
+  the landing, and not told (``Samples.without_landing``: the builder's estimate only, what the
+  live engine gets).
 - Split by game: a salted CRC32 of the gameId, deterministic across machines and runs, but for
   the few games listed in SPLIT_OVERRIDES (a folder too small for the CRC to split sensibly).
   A trained model records which games it trained and validated on; evaluated against it, every
@@ -199,15 +200,26 @@ class Samples:
         names = [k for k in Samples.__dataclass_fields__ if k != "extra"]
         return Samples(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in names})
 
-    def without_landing(self) -> np.ndarray:
+    def without_landing(self, rows: np.ndarray | None = None) -> np.ndarray:
         """``features`` [M, F] as the builder gives them when it is not told the landing: the
-        given landing's columns 0 (its estimate is in every row anyway)."""
+        given landing's columns 0 (its estimate is in every row anyway); only for ``rows`` (a
+        bool mask) when given."""
         out = self.features.copy()
-        out[:, GIVEN_LANDING_INDEX] = 0.0
+        if rows is None:
+            out[:, GIVEN_LANDING_INDEX] = 0.0
+        else:
+            out[np.ix_(rows, GIVEN_LANDING_INDEX)] = 0.0
         return out
+
+    def features_by_run(self) -> dict[str, np.ndarray]:
+        """{run: features [M, F]} for each of MODEL_RUNS."""
+        return {"model": self.features, "model_estimated_landing": self.without_landing()}
 
 
 GIVEN_LANDING_INDEX = feature_indices(GIVEN_LANDING_FEATURES)
+# The two ways the model is asked, and how reports label them: told where the ball lands (the
+# Big Data Bowl 2026 formulation) and not told (the live engine: the builder's estimate).
+MODEL_RUNS = {"model": "landing given", "model_estimated_landing": "landing estimated"}
 
 
 def play_samples(play: Play, all_defenders: bool = False, mirror: bool = False) -> Samples:

@@ -30,7 +30,7 @@ import numpy as np
 from ..constants import FRAME_US
 from ..data.play import Play
 from ..ingest.schedule import packets_by_frame
-from ..live.play_state import HISTORY_FRAMES, SCORED_FRAMES
+from ..live.play_state import HISTORY_FRAMES, scorable_players
 from ..live.result import INGEST_ROW_FIELDS, ingest_rows_to_frame
 from ..model.baselines import ConstantVelocityModel
 from . import faults as fl
@@ -258,7 +258,7 @@ class _Soak:
                 time.sleep(max(0.0, FRAME_US / 1e6 - (time.perf_counter() - t_frame)))
             if episode is not None and i == episode.end:
                 self.slow_model.slow = False
-            if i in checks and np.isfinite(hist[-SCORED_FRAMES:]).all(axis=(0, 2)).any():
+            if i in checks and scorable_players(hist).any():
                 checked = checks[i]
                 err = self._ghost_difference(roster, t, hist, hist_o, hist_ball,
                                              None if checked is None else checked.exclude_nfl)
@@ -290,7 +290,7 @@ class _Soak:
         if not res.ok or res.mean.size == 0 or self.slow_model.last_call is None:
             return None
         args, kwargs = self.slow_model.last_call
-        seen = np.isfinite(hist[-SCORED_FRAMES:]).all(axis=(0, 2))  # as the engine's worker
+        seen = scorable_players(hist)  # as the engine's worker
         roster_dfd, roster_rcv = roster.defenders(), roster.receivers()  # the engine's choice
         dfd, rcv = roster_dfd[seen[roster_dfd]], roster_rcv[seen[roster_rcv]]
         if dfd.size == 0 or rcv.size == 0:

@@ -10,6 +10,7 @@ import numpy as np
 from .. import _core
 from ..constants import DT_S, FIELD_LENGTH_YD, FIELD_WIDTH_YD
 from ..data.play import Play
+from ..model.features import MAX_HISTORY
 from . import faults as fl
 
 CLOCK_JUMP_US = 5_000_000  # a hub clock stepping 5 s (e.g. an NTP correction)
@@ -18,7 +19,8 @@ WALK_OFF_YPS = 7.0  # a player leaving the field, jogging toward the nearest sid
 # the model reads frames t-10..t, so from the 11th frame on no faulted frame is in its input,
 # and the filter keeps the 8 frames to settle that it had when the model read t-2..t only and
 # the check came 10 frames after the fault.
-RECOVERY_FRAMES = 18
+FILTER_SETTLE_FRAMES = 8
+RECOVERY_FRAMES = (MAX_HISTORY - 1) + FILTER_SETTLE_FRAMES
 # Player reads beyond the field plus this margin are rejected (and counted) as off the field.
 FIELD_MARGIN_YD = float(_core.PIPELINE_DEFAULTS["field_margin_yd"])
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ... import _core
 from ..frames import H_MAX
-from ..windows import HELDOUT_PERCENT, SPLIT_OVERRIDES, VAL_PERCENT
+from ..windows import HELDOUT_PERCENT, MODEL_RUNS, SPLIT_OVERRIDES, VAL_PERCENT
 
 # Where the hand-measured part of a card starts: write_model_card keeps everything from here on.
 HAND_SECTIONS = "\n## Measured by hand"
-# The model asked both ways (analysis.evaluation.MODEL_RUNS), then the baselines.
-PREDICTORS = ("model", "model_estimated_landing", "damped_acceleration", "constant_velocity", "constant_position")
+# The model asked both ways, then the baselines.
+PREDICTORS = (*MODEL_RUNS, "damped_acceleration", "constant_velocity", "constant_position")
 
 
 def figures_table(report: dict) -> str:
@@ -33,10 +34,9 @@ def figures_table(report: dict) -> str:
         "|---|---:|---:|---:|---:|---:|",
         *rows,
         "",
-        "Ratios to damped acceleration, landing given: ADE {:.3f}, FDE {:.3f}, full-flight RMSE {:.3f}; ".format(
-            *model_ratios(report))
-        + "landing estimated: ADE {:.3f}, FDE {:.3f}, full-flight RMSE {:.3f}; ".format(
-            *model_ratios(report, "model_estimated_landing"))
+        "Ratios to damped acceleration, "
+        + "".join("{}: ADE {:.3f}, FDE {:.3f}, full-flight RMSE {:.3f}; ".format(label, *model_ratios(report, run))
+                  for run, label in MODEL_RUNS.items())
         + f"highest predicted speed {report['max_pred_speed_yps']:.2f} yd/s.",
     ])
 
@@ -61,10 +61,10 @@ def comparison_table(summary: dict) -> str:
     for name, part in summary["heldout"].get("by_dataset", {}).items():
         other = summary["ensemble_heldout"]["by_dataset"][name]
         if part.get("n_windows"):
-            for run, landing in (("model", "given"), ("model_estimated_landing", "estimated")):
-                rows.append(f"| `{name}` | {landing} | network | {_ratios(part, run)} |")
-                rows.append(f"| `{name}` | {landing} | ensemble | {_ratios(other, run)} |")
-    return "\n".join(["| held out | landing | predictor | ADE | FDE | full flight | coverage50 | coverage90 |",
+            for run, label in MODEL_RUNS.items():
+                rows.append(f"| `{name}` | {label} | network | {_ratios(part, run)} |")
+                rows.append(f"| `{name}` | {label} | ensemble | {_ratios(other, run)} |")
+    return "\n".join(["| held out | asked | predictor | ADE | FDE | full flight | coverage50 | coverage90 |",
                       "|---|---|---|---:|---:|---:|---:|---:|", *rows])
 
 
@@ -73,6 +73,7 @@ def write_model_card(summary: dict, path: Path, data_dirs: list[str], ds) -> Non
     from .train import LANDING_DROPOUT
 
     h = summary["heldout"]
+    estimate = _core.FEATURE_LANDING_ESTIMATE
     MODEL_FEATURES, DEFAULTS, STUDENT = summary["features"], summary["network"], summary["student"]
     per_folder = "\n\n".join(
         f"### `{name}`\n\n{figures_table(part)}\n\nReproduce: `ghostedge evaluate --data {name} --split heldout --json`"
@@ -92,8 +93,9 @@ It is asked two ways, and every figure below is given for both:
   2026 files' own `ball_land_x` / `ball_land_y`) and the seconds until then. Evaluation, and
   any caller that knows the throw (`GhostModel.predict_frame(..., landing=...)`).
 - **landing estimated** (`model_estimated_landing`): nothing given; the feature builder's own
-  estimate (`land_est_*`, always an input: the ball reaches the receiver after 0.14 s + distance
-  / 14.5 yd/s, the receiver keeping his velocity; tools/flight_time_fit.py). The live engine,
+  estimate (`land_est_*`, always an input: the ball reaches the receiver after
+  {estimate['flight_start_s']:g} s + distance / {estimate['ball_ground_speed_yps']:g} yd/s, the receiver keeping his velocity;
+  tools/flight_time_fit.py). The live engine,
   which cannot know where a ball in the air will come down, and the offline ghosts over a
   flight (analysis/rollout.py), so that counterfactual receivers are asked as the actual one.
 

@@ -13,7 +13,6 @@ import sys
 import numpy as np
 
 from ..features import (
-    GIVEN_LANDING_FEATURES,
     HISTORY_FEATURES,
     KINEMATIC_FEATURES,
     LANDING_FEATURES,
@@ -123,9 +122,8 @@ def training_arrays(train: Samples, seed: int) -> tuple[np.ndarray, np.ndarray, 
     """Model inputs [N, F], futures [N, H, 2] (NaN as 0) and masks [N, H] of the training rows
     with finite inputs, HISTORY_DROPOUT of them given t-2..t only and LANDING_DROPOUT of them
     not told the landing (both seeded, independently)."""
-    x = train.features[:, feature_indices(MODEL_FEATURES)].astype(np.float32)
-    not_told = np.random.default_rng(seed + 2).random(len(x)) < LANDING_DROPOUT
-    x[np.ix_(not_told, [MODEL_FEATURES.index(n) for n in GIVEN_LANDING_FEATURES])] = 0.0
+    not_told = np.random.default_rng(seed + 2).random(len(train)) < LANDING_DROPOUT
+    x = train.without_landing(not_told)[:, feature_indices(MODEL_FEATURES)].astype(np.float32)
     keep = np.isfinite(x).all(1)
     x, y, m = x[keep], np.nan_to_num(train.future[keep]), train.mask[keep]
     drop_history(x, np.random.default_rng(seed + 1).random(len(x)) < HISTORY_DROPOUT)
@@ -145,7 +143,8 @@ def validation_score(net, val: Samples) -> dict:
     estimated, and the early-stopping score (the sum over both: the live engine estimates)."""
     cols = feature_indices(MODEL_FEATURES)
     out = {"score": 0.0}
-    for suffix, features in (("", val.features), ("_estimated_landing", val.without_landing())):
+    for run, features in val.features_by_run().items():
+        suffix = run.removeprefix("model")  # "" for the landing given
         pm, _ = _predict(net, features[:, cols].astype(np.float32))
         w = val.is_window
         ade = float(np.linalg.norm(pm[w, :10] - val.future[w, :10], axis=-1).mean())
