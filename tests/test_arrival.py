@@ -58,6 +58,25 @@ def test_an_outcome_event_moves_to_the_ball_at_the_target():
     assert (got["passArrivedFrameId"], got["passArrivedSource"]) == (9, "pass_arrived")
 
 
+def test_a_ball_track_that_did_not_follow_the_throw_is_dropped():
+    from ghostedge.data.derive import ball_not_following_throw, complete_plays
+
+    events = {3: "pass_forward", 10: "pass_outcome_incomplete"}
+    thrown = _tracking(events, FLIGHT, RECEIVER)
+    plays = pass_frames_from_events(thrown)
+    assert ball_not_following_throw(thrown, plays).empty
+    # A tag left on the sideline drifts 1 yd while the pass is in the air (7 frames): not the ball.
+    left = _tracking(events, np.r_[30.0, 30.0, np.linspace(30.0, 31.0, 8)], RECEIVER)
+    assert ball_not_following_throw(left, plays).to_dict("records") == [{"gameId": 1, "playId": 1}]
+    tracking, plays, report = complete_plays(left, pass_frames_from_events(left))
+    assert report["ball_not_following_throw"] == {"plays": 1, "list": [{"gameId": 1, "playId": 1}]}
+    ball = tracking[tracking["nflId"] == BALL_NFL_ID]
+    assert ball[["x", "y"]].isna().all().all() and len(ball) == 10  # missing, not removed
+    # A short flight (batted at the line) is not judged.
+    batted = _tracking({3: "pass_forward", 6: "pass_tipped"}, np.full(10, 30.0), RECEIVER)
+    assert ball_not_following_throw(batted, pass_frames_from_events(batted)).empty
+
+
 def test_a_plays_tables_own_arrival_is_kept_unless_it_is_the_ruling():
     from ghostedge.data.loader import plays_with_pass_frames
 
@@ -89,8 +108,14 @@ def test_arrivals_on_the_shared_games_by_source_and_ahead_of_the_ruling(ngs_game
     from ghostedge.data import load_dataset
 
     ds = load_dataset(ngs_games_dir)
-    assert ds.derived["pass_arrival"] == {"ball_at_target": 35, "outcome_event": 1, "pass_arrived": 196,
+    assert ds.derived["pass_arrival"] == {"ball_at_target": 34, "outcome_event": 2, "pass_arrived": 196,
                                           "pass_tipped": 7}
+    # Two ball tags that stayed on a sideline through the flight: dropped, so the ball never
+    # places those arrivals (861 keeps its ruling).
+    assert ds.derived["ball_not_following_throw"]["list"] == [{"gameId": 1219929119, "playId": 861},
+                                                             {"gameId": 1219929119, "playId": 1555}]
+    assert np.isnan(ds.play(1219929119, 1555).ball_xy).all()
+    assert ds.plays.set_index(["gameId", "playId"]).loc[(1219929119, 861), "passArrivedSource"] == "outcome_event"
     assert ds.derived["pass_arrival_ball_frames_before_ruling"] == {"median": 2.0, "p90": 6.0, "max": 8}
     moved = ds.plays[ds.plays["passArrivedSource"] == "ball_at_target"]
     gaps = []

@@ -197,7 +197,7 @@ def test_distilled_network_learns_the_teacher():
     student, history, temps = distil(teacher, s, s, epochs=6, progress=False, hidden=32)
     assert student.n_members == 1 and not student.test_time_mirror and len(history) == 6
     assert np.isfinite(temps).all() and not np.allclose(temps, 1.0)
-    x, _, _ = training_arrays(s, 0)
+    x, *_ = training_arrays(s, 0)
     want = [torch.as_tensor(a) for a in teacher_targets(teacher, x)]
     torch.manual_seed(0)
     untrained = new_network(x, n_members=1, hidden=32).eval()
@@ -207,3 +207,22 @@ def test_distilled_network_learns_the_teacher():
         return float(distillation_loss(*(torch.as_tensor(a) for a in teacher_targets(net, x)), *want))
 
     assert loss(student) < 0.6 * loss(untrained)  # measured: 0.045 against 0.099
+
+
+def test_other_defenders_teach_the_first_second_in_full_and_later_frames_less():
+    from ghostedge.data.locations import load_samples
+    from ghostedge.model.training.train import (
+        LONG_HORIZON_FROM,
+        NON_DB_LONG_HORIZON_WEIGHT,
+        training_arrays,
+    )
+    from ghostedge.model.windows import Samples, play_samples
+
+    s = Samples.concat([play_samples(p, all_defenders=True) for p in load_samples().iter_plays()])
+    x, _, mask, w = training_arrays(s, 0)
+    assert len(x) == len(s)  # the sample plays' rows are all finite: the rows line up
+    np.testing.assert_array_equal(mask, s.mask)
+    db = s.is_db
+    assert (~db).any() and db.any() and 0 < NON_DB_LONG_HORIZON_WEIGHT < 1
+    assert (w[db] == 1).all() and (w[~db, :LONG_HORIZON_FROM] == 1).all()
+    assert (w[~db, LONG_HORIZON_FROM:] == np.float32(NON_DB_LONG_HORIZON_WEIGHT)).all()

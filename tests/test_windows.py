@@ -103,6 +103,17 @@ def test_all_defenders_adds_non_dbs_but_evaluation_flags_stay_db_only():
     assert not s.is_window[s.nfl_id == 2].any()
 
 
+def test_a_start_frame_needs_the_ball_tracked_in_its_last_three_frames():
+    play = make_play()
+    full = play_samples(play)
+    play.ball_xy[13 - 1] = np.nan  # frame 13 (start frames are 11..29): 11, 12 still hold it
+    assert len(play_samples(play)) == len(full)
+    play.ball_xy[11 - 1 : 13 - 1] = np.nan  # now 11..13
+    s = play_samples(play)
+    assert 13 in set(full.start_frame.tolist()) and 13 not in set(s.start_frame.tolist())
+    assert len(s) == len(full) - (full.start_frame == 13).sum()
+
+
 def test_split_overrides_and_a_models_record_of_its_games():
     from ghostedge.model.windows import SPLIT_OVERRIDES
 

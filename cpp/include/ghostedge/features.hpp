@@ -39,10 +39,11 @@ constexpr double kNoNeighbourDist = 60.0;  // distance reported when no such pla
 // ball reaches the receiver kFlightStartS + |receiver - ball| / kBallGroundSpeedYps seconds
 // after t, clamped to kMinFlightS..kMaxFlightS, and he keeps his velocity (his last step)
 // until then. Fitted by least squares on every in-flight frame of the shared NGS data
-// (highlights and complete games; tools/flight_time_fit.py, which today fits 0.124 s and
-// 14.67 yd/s: the loader has since taken some arrivals from the ball): median landing error
-// 3.6 yd at the throw, 1.9 yd from half a second into the flight (highlights 4.0 / 1.7 yd,
-// complete games 3.2 / 2.3 yd, with `--data DIR`; the games alone would fit 0.10 s, 20 yd/s).
+// (highlights and complete games; tools/flight_time_fit.py, which today fits 0.076 s and
+// 13.78 yd/s for the same median error: the loader has since taken some arrivals from the ball
+// and dropped ball tracks that did not follow the throw): median landing error 3.6 yd at the
+// throw, 1.8 yd from half a second into the flight (highlights 4.0 / 1.7 yd, complete games
+// 3.2 / 2.2 yd, with `--data DIR`; the games alone would fit 0.01 s, 16.7 yd/s: 2.6 / 2.1 yd).
 constexpr double kFlightStartS = 0.14;
 constexpr double kBallGroundSpeedYps = 14.5;
 constexpr double kMinFlightS = 0.1;

@@ -12,7 +12,7 @@ def add_arguments(parser) -> None:
                              "repeat to train on several (their union, split by game)")
     parser.add_argument("--out", default="models/ghostedge_ghost.onnx", help="ONNX file to write")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=None, help="the ensemble's training epochs (default 20)")
+    parser.add_argument("--epochs", type=int, default=None, help="the ensemble's training epochs (default 30)")
     parser.add_argument("--distil-epochs", type=int, default=None,
                         help="epochs of the shipped network distilled from the ensemble (default 30)")
     parser.add_argument("--ensemble-out", default=None,

@@ -19,6 +19,10 @@ missing (a provider's own value always wins), and each counted in ``Dataset.deri
 - ``passResult``: C / I / IN / S / R from the description's final ruling, else from the first
   ``pass_outcome_*`` event after the forward pass (caught / touchdown: C, incomplete: I,
   interception: IN). Disagreements between the two are counted.
+- The ball track of a pass play that did not follow the throw (``ball_not_following_throw``:
+  slower than 3 yd/s on average over a flight of 5 frames or more; a tag left on the sideline)
+  is dropped: the ball is missing there, never read as the ball, and the plays are counted and
+  listed.
 - ``targetNflId`` / ``targetSource``: :mod:`ghostedge.data.targets`.
 - ``passArrivedFrameId`` / ``passArrivedSource``: the first ``pass_arrived`` or ``pass_tipped``
   event after the forward pass (``pass_frames_from_events``); a play with neither has
@@ -35,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from . import targets as tg
-from .play import BALL_NFL_ID, FIELD_LENGTH_YD
+from .play import BALL_NFL_ID, FIELD_LENGTH_YD, FRAME_RATE_HZ
 
 KEYS = ["gameId", "playId"]
 PASS_FORWARD_EVENTS = ("pass_forward", "pass_shovel")
@@ -263,6 +267,16 @@ def complete_plays(tracking: pd.DataFrame, plays: pd.DataFrame | None) -> tuple[
             ],
         }
 
+    # A ball track that did not follow the throw is not the ball's: dropped before the target
+    # and the arrival are read from it.
+    if {"passForwardFrameId", "passArrivedFrameId"} <= set(plays.columns):
+        stuck = ball_not_following_throw(tracking, plays)
+        if len(stuck):
+            rows = pd.MultiIndex.from_frame(tracking[KEYS]).isin(pd.MultiIndex.from_frame(stuck))
+            tracking.loc[rows & (tracking["nflId"].to_numpy() == BALL_NFL_ID), ["x", "y"]] = np.nan
+        report["ball_not_following_throw"] = {
+            "plays": len(stuck), "list": [{"gameId": int(g), "playId": int(q)} for g, q in stuck[KEYS].to_numpy()]}
+
     # Target, then the arrival of plays that only have an outcome event (it needs the target).
     if "passForwardFrameId" in plays.columns:
         plays, counts = tg.derive_targets(tracking, plays)
@@ -277,6 +291,29 @@ def complete_plays(tracking: pd.DataFrame, plays: pd.DataFrame | None) -> tuple[
             report["pass_arrival_ball_frames_before_ruling"] = {
                 "median": float(early.median()), "p90": float(early.quantile(0.9)), "max": int(early.max())}
     return tracking, plays, report
+
+
+# A thrown ball travels faster than this on average (a lob about 12 yd/s); a ball tag that is
+# slower over a flight of MIN_JUDGED_FLIGHT_FRAMES or more was not on the ball (left on the
+# sideline, say). Shorter flights (a pass batted at the line) are not judged.
+MIN_THROWN_BALL_SPEED_YPS = 3.0
+MIN_JUDGED_FLIGHT_FRAMES = 5
+
+
+def ball_not_following_throw(tracking: pd.DataFrame, plays: pd.DataFrame) -> pd.DataFrame:
+    """gameId, playId of the pass plays whose ball track did not follow the throw: from the
+    forward pass to the arrival the tracked ball moved less than MIN_THROWN_BALL_SPEED_YPS on
+    average (first to last tracked sample of the flight)."""
+    todo = plays[KEYS + ["passForwardFrameId", "passArrivedFrameId"]].dropna()
+    todo = todo[todo["passArrivedFrameId"] - todo["passForwardFrameId"] >= MIN_JUDGED_FLIGHT_FRAMES]
+    ball = tracking.loc[tracking["nflId"].to_numpy() == BALL_NFL_ID, KEYS + ["frameId", "x", "y"]].merge(todo, on=KEYS)
+    ball = ball[(ball["frameId"] >= ball["passForwardFrameId"]) & (ball["frameId"] <= ball["passArrivedFrameId"])
+                & np.isfinite(ball["x"]) & np.isfinite(ball["y"])].sort_values("frameId")
+    ends = ball.groupby(KEYS)[["frameId", "x", "y"]].agg(["first", "last"])
+    frames = ends[("frameId", "last")] - ends[("frameId", "first")]
+    moved = np.hypot(ends[("x", "last")] - ends[("x", "first")], ends[("y", "last")] - ends[("y", "first")])
+    slow = (frames >= MIN_JUDGED_FLIGHT_FRAMES) & (moved < MIN_THROWN_BALL_SPEED_YPS * frames / FRAME_RATE_HZ)
+    return ends.index[slow.to_numpy()].to_frame(index=False)
 
 
 # Events that end the ball's flight to the target: it arrives, or it is tipped on the way (a

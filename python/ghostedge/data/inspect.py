@@ -329,6 +329,7 @@ def inspect_play_files(p: Path, files: list[Path], progress: bool = False) -> di
         "defensive_team": counts.get("defensive_team", {}),
         "pass_result": counts.get("pass_result", {}),
         "pass_arrival_by_source": counts.get("pass_arrival", {}),
+        "ball_not_following_throw": counts.get("ball_not_following_throw", {"plays": 0, "list": []}),
         "players_without_ids": {"player_entries": int(reader.get("player_entries_without_srus_id", 0)),
                                 "players": len(derived_ids)},
         "reader": reader,
@@ -346,7 +347,7 @@ def format_play_files_report(report: dict) -> str:
     """The human-readable form of :func:`inspect_play_files`'s report."""
     mf, direction, line = report["missing_frames"], report["play_direction"], report["absolute_yardline"]
     pr, tg, reader = report["pass_result"], report["targets_by_source"], report["reader"]
-    pp, ids = report["pass_plays"], report["players_without_ids"]
+    pp, ids, stuck = report["pass_plays"], report["players_without_ids"], report["ball_not_following_throw"]
     rate = (f"{report['frame_rate_hz']:g} Hz ({report['frame_rate_source']})"
             if report["frame_rate_hz"] else "unknown")
     lines = [
@@ -365,6 +366,8 @@ def format_play_files_report(report: dict) -> str:
         (f"    from the description {pr.get('from_description', 0)}, from outcome events "
          f"{pr.get('from_events', 0)}; the two disagree on {pr.get('description_and_events_disagree', 0)}"),
         f"  pass arrival from: {_pairs(report['pass_arrival_by_source'])}",
+        (f"  ball tracks that did not follow the throw (dropped): {stuck['plays']}"
+         + "".join(f"  {s['gameId']}/{s['playId']}" for s in stuck["list"])),
         (f"  targets: description {tg['description']}, ball {tg['ball']}, none {tg['none']} "
          f"(description matched by: {_pairs(report['target_description_matches'])}; "
          f"not matched: {_pairs(report['target_description_misses'])})"),

@@ -224,7 +224,8 @@ MODEL_RUNS = {"model": "landing given", "model_estimated_landing": "landing esti
 
 def play_samples(play: Play, all_defenders: bool = False, mirror: bool = False) -> Samples:
     """Samples for every start frame passForward <= t < passArrived of the play's defensive
-    backs (or every defender with ``all_defenders``), each against the actual target."""
+    backs (or every defender with ``all_defenders``), each against the actual target; t needs
+    the ball tracked in t-2..t (else the features stand the ball at the target)."""
     if not is_pass_play(play):
         return Samples.concat([])
     pf, pa = play.pass_forward_frame, play.pass_arrived_frame
@@ -244,7 +245,7 @@ def play_samples(play: Play, all_defenders: bool = False, mirror: bool = False) 
         model_xy = to_model_xy(play.xy, ctx.play_left, m)  # [T, N, 2]
         for t in range(pf, pa):
             ti = t - f0
-            if ti < HISTORY - 1 or ti >= play.n_frames:
+            if ti < HISTORY - 1 or ti >= play.n_frames or not np.isfinite(play.ball_xy[ti - 2 : ti + 1]).all(1).any():
                 continue
             feats, n_valid = frame_features(play, ti, defenders, np.array([target]), ctx, m,
                                             landing=landing_row(land, pa - t))

@@ -70,7 +70,7 @@ def comparison_table(summary: dict) -> str:
 
 def write_model_card(summary: dict, path: Path, data_dirs: list[str], ds) -> None:
     from .network import RESIDUAL_ACCEL_YPS2, RESIDUAL_FLOOR_YD
-    from .train import LANDING_DROPOUT
+    from .train import LANDING_DROPOUT, LONG_HORIZON_FROM, NON_DB_LONG_HORIZON_WEIGHT
 
     h = summary["heldout"]
     estimate = _core.FEATURE_LANDING_ESTIMATE
@@ -103,10 +103,11 @@ It is asked two ways, and every figure below is given for both:
 {", ".join(f"`{d}`" for d in data_dirs)} ({ds.source}): NGS highlight plays 2017-2019 (biased
 toward big plays) and complete 2018 games (ordinary football, Sportradar JSON, no `o`); see each
 folder's README. Samples: every defender (defensive backs and the other defenders as extra
-training samples) against the actual target, for every start frame passForward <= t <
-passArrived with t-2..t present, future frames up to passArrived; training rows mirrored in y
-(augmentation). Only positions x, y of players and ball are read; velocity and acceleration
-are position differences (the data's s, a, dir columns are never read).
+training samples, whose frames from {LONG_HORIZON_FROM} on weigh {NON_DB_LONG_HORIZON_WEIGHT:g} in the loss) against
+the actual target, for every start frame passForward <= t < passArrived with t-2..t present
+(the players, and the ball in at least one of them), future frames up to passArrived; training
+rows mirrored in y (augmentation). Only positions x, y of players and ball are read; velocity
+and acceleration are position differences (the data's s, a, dir columns are never read).
 
 ## Split (by game, deterministic)
 CRC32 of "ghostedge-split-v1:<gameId>" mod 100: < {HELDOUT_PERCENT} held out (evaluation),

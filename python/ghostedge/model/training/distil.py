@@ -9,9 +9,11 @@ training rows, the teacher's mixed mean and spread:
 
     loss = sum_axes ((mu_s - mu_t) / sigma_t)^2 + (log sigma_s - log sigma_t)^2
 
-i.e. mean errors weighted as the teacher's own Gaussian NLL weighs them. Measured on the
-validation and held-out games (models/MODEL_CARD.md): plain squared error on the mean, or a
-weight of 1 / sigma_t, gave worse held-out ADE and full-flight RMSE than this. Early stopping,
+i.e. mean errors weighted as the teacher's own Gaussian NLL weighs them, and each frame as the
+teacher's training weighed it (``train.horizon_weights``: the other defenders' later frames
+count less). Measured on the validation and held-out games (models/MODEL_CARD.md): plain
+squared error on the mean, or a weight of 1 / sigma_t, gave worse held-out ADE and
+full-flight RMSE than this. Early stopping,
 sigma calibration and the prior and speed limit in the graph are the ensemble's
 (``train.optimise``, ``GhostNet``).
 """
@@ -45,13 +47,16 @@ def teacher_targets(teacher, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             teacher.temperature.copy_(saved)
 
 
-def distillation_loss(mean, sigma, target_mean, target_sigma):
-    """The student's loss against the teacher's outputs (tensors [B, H, 2]; see the module doc)."""
+def distillation_loss(mean, sigma, target_mean, target_sigma, weight=None):
+    """The student's loss against the teacher's outputs (tensors [B, H, 2]; see the module doc),
+    each frame weighted by ``weight`` [B, H] (train.horizon_weights) when given."""
     import torch
 
-    mean_term = (((mean - target_mean) / target_sigma) ** 2).sum(-1).mean()
-    sigma_term = ((torch.log(sigma) - torch.log(target_sigma)) ** 2).sum(-1).mean()
-    return mean_term + sigma_term
+    per_frame = (((mean - target_mean) / target_sigma) ** 2).sum(-1) \
+        + ((torch.log(sigma) - torch.log(target_sigma)) ** 2).sum(-1)
+    if weight is None:
+        return per_frame.mean()
+    return (per_frame * weight).sum() / weight.sum().clamp(min=1e-6)
 
 
 def distil(teacher, train: Samples, val: Samples, seed: int = 0, progress: bool = True, **kw):
@@ -62,18 +67,19 @@ def distil(teacher, train: Samples, val: Samples, seed: int = 0, progress: bool 
     cfg = {**STUDENT_DEFAULTS, **kw}
     torch.set_num_threads(1)
     _set_seed(seed)
-    x, _, _ = training_arrays(train, seed)
+    x, _, _, w = training_arrays(train, seed)
     if cfg["transfer_noise"]:
         noise = np.random.default_rng(seed + 7).standard_normal(x.shape) * x.std(0) * cfg["transfer_noise"]
         x = np.concatenate([x, (x + noise).astype(np.float32)])
+        w = np.concatenate([w, w])
     target_mean, target_sigma = (torch.as_tensor(a) for a in teacher_targets(teacher, x))
     student = new_network(x, n_members=1, hidden=cfg["hidden"], dropout=cfg["dropout"])
     student.test_time_mirror = False
-    xt = torch.as_tensor(x)
+    xt, wt = torch.as_tensor(x), torch.as_tensor(w)
 
     def batch_loss(idx):
         mu, sg = student.member_outputs(xt[idx])
-        return distillation_loss(mu[0], sg[0], target_mean[idx], target_sigma[idx])
+        return distillation_loss(mu[0], sg[0], target_mean[idx], target_sigma[idx], wt[idx])
 
     history, temps = optimise(student, len(x), batch_loss, val, cfg, seed, progress, "distil")
     return student, history, temps

@@ -220,7 +220,7 @@ def ghost_loss(mu: torch.Tensor, sigma: torch.Tensor, y: torch.Tensor, mask: tor
                distance_weight: float = 1.0) -> torch.Tensor:
     """Gaussian NLL per coordinate plus ``distance_weight`` x the Euclidean error of the mean
     (the NLL alone lets the mean drift where sigma is wide; ADE/FDE/RMSE judge the mean),
-    averaged over the masked points (mask [B, H], y [B, H, 2])."""
+    averaged over the points weighted by ``mask`` [B, H] (bool, or float weights; y [B, H, 2])."""
     nll = (0.5 * ((y - mu) / sigma) ** 2 + torch.log(sigma)).sum(-1)
     dist = torch.sqrt(((y - mu) ** 2).sum(-1) + 1e-6)
     m = mask.to(nll.dtype)

@@ -1,0 +1,101 @@
+"""Train ensemble variants and print their held-out ratios (the study behind models/MODEL_CARD.md,
+"Measured by hand"; needs the 'train' extra).
+
+    PYTHONPATH=python python tools/training_study.py [--data DIR ...] [--seed N] [--epochs N]
+        [--members N] [--non-db-long-weight W] [--la-oak-trains] [--samples CACHE.pkl]
+
+Each run fits the ensemble (``train.fit``, the teacher of the shipped network) with the given
+settings, then prints one JSON line: per data folder, the held-out games' 1.0 s ADE, FDE and
+full-flight RMSE as ratios to damped acceleration and the coverage of the 50 % / 90 % regions,
+with the landing given and estimated; and the same for the validation game of the complete
+games (LA at OAK), the closest thing here to a complete game the model has not trained on.
+``--la-oak-trains`` moves that game into training (the highlights' validation games remain).
+``--samples``: keep the samples in this file and reuse them (building them takes a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ghostedge.analysis.evaluation import _figures, evaluation_samples
+from ghostedge.model import features as F
+from ghostedge.model import windows
+from ghostedge.model.training import train as T
+from ghostedge.model.windows import MODEL_RUNS, DatasetUnion, recorded_splits, training_samples
+
+FOLDERS = ["../shared/data/ngs_highlights", "../shared/data/ngs_games_2018"]
+LA_AT_OAK = 1219929119
+
+
+def build_samples(folders: list[str]) -> tuple:
+    """(training rows, validation rows, {name: held-out samples}) as ``ghostedge train`` and
+    ``ghostedge evaluate --split heldout`` build them."""
+    union = DatasetUnion.load(folders)
+    train, val = training_samples(union, progress=False)
+    recorded = {int(g): k for k, gs in recorded_splits(union).items() for g in gs}
+    held = {}
+    for d in folders:
+        one = DatasetUnion([(d, union.datasets[d])])
+        held[d] = evaluation_samples(one, "heldout", False, recorded)[0]
+        games_val = evaluation_samples(one, "val", False, recorded)[0]
+        if windows.SPLIT_OVERRIDES.get(LA_AT_OAK) == "val" and (games_val.game_id == LA_AT_OAK).any():
+            held[f"{d} (validation: LA at OAK)"] = games_val.subset(games_val.game_id == LA_AT_OAK)
+    return train, val, held
+
+
+def ratios(figures: dict, run: str) -> dict:
+    w, f = figures["windows_1s"], figures["full_flight"]
+    base_w, base_f = w["damped_acceleration"], f["damped_acceleration"]
+    return {"ade": round(w[run]["ade_yd"] / base_w["ade_yd"], 3), "fde": round(w[run]["fde_yd"] / base_w["fde_yd"], 3),
+            "full_flight": round(f[run]["rmse_bdb_yd"] / base_f["rmse_bdb_yd"], 3),
+            "coverage50": round(w[run]["coverage50"], 3), "coverage90": round(w[run]["coverage90"], 3)}
+
+
+def evaluate(net, held: dict) -> dict:
+    cols = F.feature_indices(T.MODEL_FEATURES)
+    out = {}
+    for name, s in held.items():
+        runs = {run: T._predict(net, feats[:, cols].astype(np.float32)) for run, feats in s.features_by_run().items()}
+        figures = _figures(s, runs)
+        out[name] = {MODEL_RUNS[run]: ratios(figures, run) for run in runs}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", action="append", default=None, help="data folders (default: both shared ones)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--epochs", type=int, default=T.DEFAULTS["epochs"])
+    ap.add_argument("--members", type=int, default=T.DEFAULTS["n_members"])
+    ap.add_argument("--non-db-long-weight", type=float, default=T.NON_DB_LONG_HORIZON_WEIGHT)
+    ap.add_argument("--la-oak-trains", action="store_true")
+    ap.add_argument("--samples", default=None, help="pickle file to keep / reuse the samples in")
+    args = ap.parse_args()
+
+    if args.la_oak_trains:
+        windows.SPLIT_OVERRIDES[LA_AT_OAK] = "train"
+    cache = Path(args.samples) if args.samples else None
+    if cache and cache.exists():
+        train, val, held = pickle.loads(cache.read_bytes())
+    else:
+        train, val, held = build_samples(args.data or FOLDERS)
+        if cache:
+            cache.write_bytes(pickle.dumps((train, val, held)))
+    T.NON_DB_LONG_HORIZON_WEIGHT = args.non_db_long_weight
+    t0 = time.time()
+    net, history, _ = T.fit(train, val, seed=args.seed, epochs=args.epochs, progress=False, n_members=args.members)
+    print(json.dumps({
+        "settings": {"seed": args.seed, "epochs": args.epochs, "members": args.members,
+                     "non_db_long_weight": args.non_db_long_weight, "la_oak_trains": args.la_oak_trains},
+        "heldout": evaluate(net, held), "best_epoch": int(np.argmin([h["score"] for h in history]) + 1),
+        "seconds": round(time.time() - t0)}))
+
+
+if __name__ == "__main__":
+    main()
