@@ -293,9 +293,10 @@ def complete_plays(tracking: pd.DataFrame, plays: pd.DataFrame | None) -> tuple[
     return tracking, plays, report
 
 
-# A thrown ball travels faster than this on average (a lob about 12 yd/s); a ball tag that is
-# slower over a flight of MIN_JUDGED_FLIGHT_FRAMES or more was not on the ball (left on the
-# sideline, say). Shorter flights (a pass batted at the line) are not judged.
+# A thrown ball travels faster than this on average (on the shared data 7 yd/s or more, one
+# slow flight at 3.7 yd/s; docs/data-formats.md); a ball tag that is slower over a flight of
+# MIN_JUDGED_FLIGHT_FRAMES or more was not on the ball (left on the sideline, say). Shorter
+# flights (a pass batted at the line) are not judged.
 MIN_THROWN_BALL_SPEED_YPS = 3.0
 MIN_JUDGED_FLIGHT_FRAMES = 5
 
