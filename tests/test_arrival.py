@@ -69,7 +69,8 @@ def test_a_ball_track_that_did_not_follow_the_throw_is_dropped():
     left = _tracking(events, np.r_[30.0, 30.0, np.linspace(30.0, 31.0, 8)], RECEIVER)
     assert ball_not_following_throw(left, plays).to_dict("records") == [{"gameId": 1, "playId": 1}]
     tracking, plays, report = complete_plays(left, pass_frames_from_events(left))
-    assert report["ball_not_following_throw"] == {"plays": 1, "list": [{"gameId": 1, "playId": 1}]}
+    assert report["ball_not_following_throw"] == {"plays": 1, "list": [{"gameId": 1, "playId": 1}],
+                                                  "slowest_kept_flights": []}  # the one flight dropped
     ball = tracking[tracking["nflId"] == BALL_NFL_ID]
     assert ball[["x", "y"]].isna().all().all() and len(ball) == 10  # missing, not removed
     # A short flight (batted at the line) is not judged.
@@ -115,6 +116,8 @@ def test_arrivals_on_the_shared_games_by_source_and_ahead_of_the_ruling(ngs_game
     assert ds.derived["ball_not_following_throw"]["list"] == [{"gameId": 1219929119, "playId": 861},
                                                              {"gameId": 1219929119, "playId": 1555}]
     assert np.isnan(ds.play(1219929119, 1555).ball_xy).all()
+    slowest = ds.derived["ball_not_following_throw"]["slowest_kept_flights"]  # docs/data-formats.md
+    assert [(f["playId"], f["speed_yps"]) for f in slowest] == [(3463, 9.5), (400, 10.0), (3904, 10.6)]
     assert ds.plays.set_index(["gameId", "playId"]).loc[(1219929119, 861), "passArrivedSource"] == "outcome_event"
     assert ds.derived["pass_arrival_ball_frames_before_ruling"] == {"median": 2.0, "p90": 6.0, "max": 8}
     moved = ds.plays[ds.plays["passArrivedSource"] == "ball_at_target"]

@@ -2,7 +2,8 @@
 "Measured by hand"; needs the 'train' extra).
 
     PYTHONPATH=python python tools/training_study.py [--data DIR ...] [--seed N] [--epochs N]
-        [--members N] [--non-db-long-weight W] [--la-oak-trains] [--samples CACHE.pkl]
+        [--members N] [--non-db-long-weight W] [--coverage90-target P] [--la-oak-trains]
+        [--samples CACHE.pkl]
 
 Each run fits the ensemble (``train.fit``, the teacher of the shipped network) with the given
 settings, then prints one JSON line: per data folder, the held-out games' 1.0 s ADE, FDE and
@@ -27,6 +28,7 @@ from ghostedge.analysis.evaluation import _figures, evaluation_samples
 from ghostedge.model import features as F
 from ghostedge.model import windows
 from ghostedge.model.training import train as T
+from ghostedge.model.training.card import model_ratios
 from ghostedge.model.windows import MODEL_RUNS, DatasetUnion, recorded_splits, training_samples
 
 FOLDERS = ["../shared/data/ngs_highlights", "../shared/data/ngs_games_2018"]
@@ -50,11 +52,10 @@ def build_samples(folders: list[str]) -> tuple:
 
 
 def ratios(figures: dict, run: str) -> dict:
-    w, f = figures["windows_1s"], figures["full_flight"]
-    base_w, base_f = w["damped_acceleration"], f["damped_acceleration"]
-    return {"ade": round(w[run]["ade_yd"] / base_w["ade_yd"], 3), "fde": round(w[run]["fde_yd"] / base_w["fde_yd"], 3),
-            "full_flight": round(f[run]["rmse_bdb_yd"] / base_f["rmse_bdb_yd"], 3),
-            "coverage50": round(w[run]["coverage50"], 3), "coverage90": round(w[run]["coverage90"], 3)}
+    ade, fde, flight = model_ratios(figures, run)
+    w = figures["windows_1s"][run]
+    return {"ade": round(ade, 3), "fde": round(fde, 3), "full_flight": round(flight, 3),
+            "coverage50": round(w["coverage50"], 3), "coverage90": round(w["coverage90"], 3)}
 
 
 def evaluate(net, held: dict) -> dict:
@@ -74,6 +75,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=T.DEFAULTS["epochs"])
     ap.add_argument("--members", type=int, default=T.DEFAULTS["n_members"])
     ap.add_argument("--non-db-long-weight", type=float, default=T.NON_DB_LONG_HORIZON_WEIGHT)
+    ap.add_argument("--coverage90-target", type=float, default=T.CALIBRATION_TARGETS[90],
+                    help="share of the validation points sigma is calibrated to hold in the 90 %% region")
     ap.add_argument("--la-oak-trains", action="store_true")
     ap.add_argument("--samples", default=None, help="pickle file to keep / reuse the samples in")
     args = ap.parse_args()
@@ -88,11 +91,13 @@ def main() -> None:
         if cache:
             cache.write_bytes(pickle.dumps((train, val, held)))
     T.NON_DB_LONG_HORIZON_WEIGHT = args.non_db_long_weight
+    T.CALIBRATION_TARGETS = {**T.CALIBRATION_TARGETS, 90: args.coverage90_target}
     t0 = time.time()
     net, history, _ = T.fit(train, val, seed=args.seed, epochs=args.epochs, progress=False, n_members=args.members)
     print(json.dumps({
         "settings": {"seed": args.seed, "epochs": args.epochs, "members": args.members,
-                     "non_db_long_weight": args.non_db_long_weight, "la_oak_trains": args.la_oak_trains},
+                     "non_db_long_weight": args.non_db_long_weight, "coverage90_target": args.coverage90_target,
+                     "la_oak_trains": args.la_oak_trains},
         "heldout": evaluate(net, held), "best_epoch": int(np.argmin([h["score"] for h in history]) + 1),
         "seconds": round(time.time() - t0)}))
 

@@ -274,8 +274,11 @@ def complete_plays(tracking: pd.DataFrame, plays: pd.DataFrame | None) -> tuple[
         if len(stuck):
             rows = pd.MultiIndex.from_frame(tracking[KEYS]).isin(pd.MultiIndex.from_frame(stuck))
             tracking.loc[rows & (tracking["nflId"].to_numpy() == BALL_NFL_ID), ["x", "y"]] = np.nan
+        slowest = flight_ball_speeds(tracking, plays).nsmallest(3, "speed_yps")  # the slowest kept
         report["ball_not_following_throw"] = {
-            "plays": len(stuck), "list": [{"gameId": int(g), "playId": int(q)} for g, q in stuck[KEYS].to_numpy()]}
+            "plays": len(stuck), "list": [{"gameId": int(g), "playId": int(q)} for g, q in stuck[KEYS].to_numpy()],
+            "slowest_kept_flights": [{"gameId": int(r.gameId), "playId": int(r.playId), "speed_yps": round(r.speed_yps, 1)}
+                                     for r in slowest.itertuples()]}
 
     # Target, then the arrival of plays that only have an outcome event (it needs the target).
     if "passForwardFrameId" in plays.columns:
@@ -293,28 +296,38 @@ def complete_plays(tracking: pd.DataFrame, plays: pd.DataFrame | None) -> tuple[
     return tracking, plays, report
 
 
-# A thrown ball travels faster than this on average (on the shared data 7 yd/s or more, one
-# slow flight at 3.7 yd/s; docs/data-formats.md); a ball tag that is slower over a flight of
+# A thrown ball travels faster than this on average (the slowest kept flights are reported,
+# ``slowest_kept_flights``; docs/data-formats.md); a ball tag that is slower over a flight of
 # MIN_JUDGED_FLIGHT_FRAMES or more was not on the ball (left on the sideline, say). Shorter
 # flights (a pass batted at the line) are not judged.
 MIN_THROWN_BALL_SPEED_YPS = 3.0
 MIN_JUDGED_FLIGHT_FRAMES = 5
 
 
-def ball_not_following_throw(tracking: pd.DataFrame, plays: pd.DataFrame) -> pd.DataFrame:
-    """gameId, playId of the pass plays whose ball track did not follow the throw: from the
-    forward pass to the arrival the tracked ball moved less than MIN_THROWN_BALL_SPEED_YPS on
-    average (first to last tracked sample of the flight)."""
+def flight_ball_speeds(tracking: pd.DataFrame, plays: pd.DataFrame) -> pd.DataFrame:
+    """gameId, playId, frames, speed_yps of the pass plays whose flight lasts
+    MIN_JUDGED_FLIGHT_FRAMES or more: how fast the tracked ball moved from the forward pass to
+    the arrival (first to last tracked sample of the flight, straight line)."""
     todo = plays[KEYS + ["passForwardFrameId", "passArrivedFrameId"]].dropna()
     todo = todo[todo["passArrivedFrameId"] - todo["passForwardFrameId"] >= MIN_JUDGED_FLIGHT_FRAMES]
     ball = tracking.loc[tracking["nflId"].to_numpy() == BALL_NFL_ID, KEYS + ["frameId", "x", "y"]].merge(todo, on=KEYS)
     ball = ball[(ball["frameId"] >= ball["passForwardFrameId"]) & (ball["frameId"] <= ball["passArrivedFrameId"])
                 & np.isfinite(ball["x"]) & np.isfinite(ball["y"])].sort_values("frameId")
     ends = ball.groupby(KEYS)[["frameId", "x", "y"]].agg(["first", "last"])
+    ends = ends[ends[("frameId", "last")] - ends[("frameId", "first")] >= MIN_JUDGED_FLIGHT_FRAMES]
     frames = ends[("frameId", "last")] - ends[("frameId", "first")]
     moved = np.hypot(ends[("x", "last")] - ends[("x", "first")], ends[("y", "last")] - ends[("y", "first")])
-    slow = (frames >= MIN_JUDGED_FLIGHT_FRAMES) & (moved < MIN_THROWN_BALL_SPEED_YPS * frames / FRAME_RATE_HZ)
-    return ends.index[slow.to_numpy()].to_frame(index=False)
+    out = ends.index.to_frame(index=False)
+    out["frames"] = frames.to_numpy()
+    out["speed_yps"] = (moved / (frames / FRAME_RATE_HZ)).to_numpy()
+    return out
+
+
+def ball_not_following_throw(tracking: pd.DataFrame, plays: pd.DataFrame) -> pd.DataFrame:
+    """gameId, playId of the pass plays whose ball track did not follow the throw: slower than
+    MIN_THROWN_BALL_SPEED_YPS over the flight (:func:`flight_ball_speeds`)."""
+    speeds = flight_ball_speeds(tracking, plays)
+    return speeds.loc[speeds["speed_yps"] < MIN_THROWN_BALL_SPEED_YPS, KEYS].reset_index(drop=True)
 
 
 # Events that end the ball's flight to the target: it arrives, or it is tipped on the way (a
@@ -331,23 +344,22 @@ def pass_frames_from_events(tracking: pd.DataFrame) -> pd.DataFrame:
     the ball got there; ``complete_plays`` moves it to the ball's arrival at the target
     where the ball is tracked).
     """
-    keys = KEYS
-    cols = keys + ["passForwardFrameId", "passArrivedFrameId", "passArrivedSource", "passOutcomeFrameId"]
+    cols = KEYS + ["passForwardFrameId", "passArrivedFrameId", "passArrivedSource", "passOutcomeFrameId"]
     if "event" not in tracking.columns:
         return pd.DataFrame(columns=cols)
-    ev = tracking.loc[tracking["event"].notna(), keys + ["frameId", "event"]]
-    ev = ev.drop_duplicates(keys + ["frameId"]).astype({"event": str})
-    fwd = ev[ev["event"].isin(PASS_FORWARD_EVENTS)].groupby(keys)["frameId"].min()
+    ev = tracking.loc[tracking["event"].notna(), KEYS + ["frameId", "event"]]
+    ev = ev.drop_duplicates(KEYS + ["frameId"]).astype({"event": str})
+    fwd = ev[ev["event"].isin(PASS_FORWARD_EVENTS)].groupby(KEYS)["frameId"].min()
     fwd = fwd.rename("passForwardFrameId").reset_index()
-    after = ev.merge(fwd, on=keys)
+    after = ev.merge(fwd, on=KEYS)
     after = after[after["frameId"] > after["passForwardFrameId"]].sort_values("frameId")
-    ended = after[after["event"].isin(FLIGHT_END_EVENTS)].drop_duplicates(keys).set_index(keys)
-    outcome = after[after["event"].str.startswith("pass_outcome")].drop_duplicates(keys).set_index(keys)
+    ended = after[after["event"].isin(FLIGHT_END_EVENTS)].drop_duplicates(KEYS).set_index(KEYS)
+    outcome = after[after["event"].str.startswith("pass_outcome")].drop_duplicates(KEYS).set_index(KEYS)
     outcome["event"] = "outcome_event"
     arr = ended.combine_first(outcome)[["frameId", "event"]].rename(
         columns={"frameId": "passArrivedFrameId", "event": "passArrivedSource"})
     arr["passOutcomeFrameId"] = outcome["frameId"].reindex(arr.index)
-    return fwd.merge(arr.reset_index(), on=keys, how="left")[cols]
+    return fwd.merge(arr.reset_index(), on=KEYS, how="left")[cols]
 
 
 def arrivals_from_ball(tracking: pd.DataFrame, plays: pd.DataFrame) -> pd.DataFrame:

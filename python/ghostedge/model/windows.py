@@ -245,8 +245,10 @@ def play_samples(play: Play, all_defenders: bool = False, mirror: bool = False) 
         model_xy = to_model_xy(play.xy, ctx.play_left, m)  # [T, N, 2]
         for t in range(pf, pa):
             ti = t - f0
-            if ti < HISTORY - 1 or ti >= play.n_frames or not np.isfinite(play.ball_xy[ti - 2 : ti + 1]).all(1).any():
+            if ti < HISTORY - 1 or ti >= play.n_frames:
                 continue
+            if not np.isfinite(play.ball_xy[ti - HISTORY + 1 : ti + 1]).all(axis=1).any():
+                continue  # no ball in t-2..t
             feats, n_valid = frame_features(play, ti, defenders, np.array([target]), ctx, m,
                                             landing=landing_row(land, pa - t))
             if n_valid == 0:
