@@ -226,3 +226,12 @@ def test_other_defenders_teach_the_first_second_in_full_and_later_frames_less():
     assert (~db).any() and db.any() and 0 < NON_DB_LONG_HORIZON_WEIGHT < 1
     assert (w[db] == 1).all() and (w[~db, :LONG_HORIZON_FROM] == 1).all()
     assert (w[~db, LONG_HORIZON_FROM:] == np.float32(NON_DB_LONG_HORIZON_WEIGHT)).all()
+
+
+def test_training_on_folders_without_validation_games_is_a_clear_error(ngs_games_dir, tmp_path):
+    # The 3-games folder alone: IND at WAS held out, the other two train, none validates.
+    from ghostedge.model.training.pipeline import train
+
+    with pytest.raises(ValueError, match="no validation windows and flights"):
+        train([ngs_games_dir], tmp_path / "ghost.onnx", progress=False, card=False)
+    assert not (tmp_path / "ghost.onnx").exists()

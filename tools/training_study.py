@@ -2,16 +2,21 @@
 "Measured by hand"; needs the 'train' extra).
 
     PYTHONPATH=python python tools/training_study.py [--data DIR ...] [--seed N] [--epochs N]
-        [--members N] [--non-db-long-weight W] [--coverage90-target P] [--la-oak-trains]
-        [--samples CACHE.pkl]
+        [--members N] [--non-db-long-weight W] [--coverage90-target P] [--la-oak-validates]
+        [--samples CACHE.pkl] [--save-teacher F.onnx | --teacher F.onnx]
+        [--distil]
 
 Each run fits the ensemble (``train.fit``, the teacher of the shipped network) with the given
 settings, then prints one JSON line: per data folder, the held-out games' 1.0 s ADE, FDE and
 full-flight RMSE as ratios to damped acceleration and the coverage of the 50 % / 90 % regions,
-with the landing given and estimated; and the same for the validation game of the complete
-games (LA at OAK), the closest thing here to a complete game the model has not trained on.
-``--la-oak-trains`` moves that game into training (the highlights' validation games remain).
-``--samples``: keep the samples in this file and reuse them (building them takes a minute).
+with the landing given and estimated. ``--la-oak-validates``: the split before the shipped one,
+LA at OAK validating instead of training; its figures are then printed too (the closest thing
+here to a complete game the model has not trained on).
+``--samples``: keep the samples in this file and reuse them (building them takes a minute;
+a file holds one split: use another file with ``--la-oak-validates``).
+``--distil``: also distil the one-network student from the ensemble (as ``ghostedge train``
+ships it) and print its ratios under "student"; ``--teacher`` reuses an ensemble that
+``--save-teacher`` exported, instead of fitting one.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import numpy as np
 from ghostedge.analysis.evaluation import _figures, evaluation_samples
 from ghostedge.model import features as F
 from ghostedge.model import windows
+from ghostedge.model.training import distil as D
 from ghostedge.model.training import train as T
 from ghostedge.model.training.card import model_ratios
 from ghostedge.model.windows import MODEL_RUNS, DatasetUnion, recorded_splits, training_samples
@@ -77,12 +83,15 @@ def main() -> None:
     ap.add_argument("--non-db-long-weight", type=float, default=T.NON_DB_LONG_HORIZON_WEIGHT)
     ap.add_argument("--coverage90-target", type=float, default=T.CALIBRATION_TARGETS[90],
                     help="share of the validation points sigma is calibrated to hold in the 90 %% region")
-    ap.add_argument("--la-oak-trains", action="store_true")
+    ap.add_argument("--la-oak-validates", action="store_true")
     ap.add_argument("--samples", default=None, help="pickle file to keep / reuse the samples in")
+    ap.add_argument("--save-teacher", default=None, help="export the fitted ensemble to this ONNX file")
+    ap.add_argument("--teacher", default=None, help="an ensemble ONNX file to use instead of fitting one")
+    ap.add_argument("--distil", action="store_true", help="also distil and evaluate the student")
     args = ap.parse_args()
 
-    if args.la_oak_trains:
-        windows.SPLIT_OVERRIDES[LA_AT_OAK] = "train"
+    if args.la_oak_validates:
+        windows.SPLIT_OVERRIDES[LA_AT_OAK] = "val"
     cache = Path(args.samples) if args.samples else None
     if cache and cache.exists():
         train, val, held = pickle.loads(cache.read_bytes())
@@ -93,13 +102,28 @@ def main() -> None:
     T.NON_DB_LONG_HORIZON_WEIGHT = args.non_db_long_weight
     T.CALIBRATION_TARGETS = {**T.CALIBRATION_TARGETS, 90: args.coverage90_target}
     t0 = time.time()
-    net, history, _ = T.fit(train, val, seed=args.seed, epochs=args.epochs, progress=False, n_members=args.members)
-    print(json.dumps({
-        "settings": {"seed": args.seed, "epochs": args.epochs, "members": args.members,
-                     "non_db_long_weight": args.non_db_long_weight, "coverage90_target": args.coverage90_target,
-                     "la_oak_trains": args.la_oak_trains},
-        "heldout": evaluate(net, held), "best_epoch": int(np.argmin([h["score"] for h in history]) + 1),
-        "seconds": round(time.time() - t0)}))
+    settings = {"seed": args.seed, "epochs": args.epochs, "members": args.members,
+                "non_db_long_weight": args.non_db_long_weight, "coverage90_target": args.coverage90_target,
+                "la_oak_validates": args.la_oak_validates, "teacher": args.teacher}
+    result = {"settings": settings}
+    if args.teacher:
+        from ghostedge.model.training.network import GhostNet
+
+        net = GhostNet.from_onnx(args.teacher)
+    else:
+        net, history, _ = T.fit(train, val, seed=args.seed, epochs=args.epochs, progress=False,
+                                n_members=args.members)
+        result.update(heldout=evaluate(net, held), best_epoch=int(np.argmin([h["score"] for h in history]) + 1))
+        if args.save_teacher:
+            from ghostedge.model.training.export import export_onnx
+
+            export_onnx(net, list(T.MODEL_FEATURES), args.save_teacher)
+    if args.distil:
+        student, history, _ = D.distil(net, train, val, seed=args.seed, progress=False)
+        result.update(student=evaluate(student, held),
+                      best_distil_epoch=int(np.argmin([h["score"] for h in history]) + 1))
+    result["seconds"] = round(time.time() - t0)
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -113,9 +113,9 @@ and acceleration are position differences (the data's s, a, dir columns are neve
 CRC32 of "ghostedge-split-v1:<gameId>" mod 100: < {HELDOUT_PERCENT} held out (evaluation),
 < {HELDOUT_PERCENT + VAL_PERCENT} validation (early stopping, sigma calibration), rest training;
 but for the games listed in `ghostedge.model.windows.SPLIT_OVERRIDES` ({overrides}). The games
-folder has three games, all of which the CRC puts in training; so the first (IND at WAS) is held
-out, the second (LA at OAK) validates, so that early stopping and the sigma calibration see
-ordinary games too, and the third (PHI at TB) trains. The model records its training and
+folder has three games, all of which the CRC puts in training; the first (IND at WAS) is held
+out, the other two (LA at OAK, PHI at TB) train, so early stopping and the sigma calibration
+use the highlights' validation games. The model records its training and
 validation games (metadata `split_games`): `ghostedge evaluate --split heldout` against it
 takes every other game, so complete games it has never seen are all held out.
 Rows: {summary['train_rows']} training (incl. mirrored), {summary['val_rows']} validation.
