@@ -85,8 +85,9 @@ def main() -> None:
                     help="share of the validation points sigma is calibrated to hold in the 90 %% region")
     ap.add_argument("--la-oak-validates", action="store_true")
     ap.add_argument("--samples", default=None, help="pickle file to keep / reuse the samples in")
-    ap.add_argument("--save-teacher", default=None, help="export the fitted ensemble to this ONNX file")
-    ap.add_argument("--teacher", default=None, help="an ensemble ONNX file to use instead of fitting one")
+    teacher = ap.add_mutually_exclusive_group()
+    teacher.add_argument("--save-teacher", default=None, help="export the fitted ensemble to this ONNX file")
+    teacher.add_argument("--teacher", default=None, help="an ensemble ONNX file to use instead of fitting one")
     ap.add_argument("--distil", action="store_true", help="also distil and evaluate the student")
     args = ap.parse_args()
 
@@ -113,11 +114,12 @@ def main() -> None:
     else:
         net, history, _ = T.fit(train, val, seed=args.seed, epochs=args.epochs, progress=False,
                                 n_members=args.members)
-        result.update(heldout=evaluate(net, held), best_epoch=int(np.argmin([h["score"] for h in history]) + 1))
+        result["best_epoch"] = int(np.argmin([h["score"] for h in history]) + 1)
         if args.save_teacher:
             from ghostedge.model.training.export import export_onnx
 
             export_onnx(net, list(T.MODEL_FEATURES), args.save_teacher)
+    result["heldout"] = evaluate(net, held)
     if args.distil:
         student, history, _ = D.distil(net, train, val, seed=args.seed, progress=False)
         result.update(student=evaluate(student, held),

@@ -42,7 +42,7 @@ VAL_PERCENT = 15  # the next 15 buckets: validation (early stopping, sigma calib
 SPLITS = ("train", "val", "heldout")
 # ../shared/data/ngs_games_2018 has three games, which the CRC puts all in training. The first
 # in the folder's (alphabetical) order is held out; the other two train. With LA at OAK
-# validating instead, the held-out ADE was 1-2 % worse on both data sets over two seeds and the
+# validating instead, the held-out ADE was 1-2.4 % worse on both data sets over two seeds and the
 # full flight the same (models/MODEL_CARD.md, "Measured by hand"): two ordinary games teach
 # more than one, and early stopping and the sigma calibration keep the highlights' validation
 # games.
