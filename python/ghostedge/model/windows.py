@@ -42,10 +42,10 @@ VAL_PERCENT = 15  # the next 15 buckets: validation (early stopping, sigma calib
 SPLITS = ("train", "val", "heldout")
 # ../shared/data/ngs_games_2018 has three games, which the CRC puts all in training. The first
 # in the folder's (alphabetical) order is held out; the other two train. With LA at OAK
-# validating instead, the held-out ADE was 1-2.4 % worse on both data sets over two seeds and the
-# full flight the same (models/MODEL_CARD.md, "Measured by hand"): two ordinary games teach
-# more than one, and early stopping and the sigma calibration keep the highlights' validation
-# games.
+# validating instead, the held-out ADE was 0.5-2.4 % worse on both data sets over three seeds
+# and the full flight the same (models/MODEL_CARD.md, "Measured by hand"): two ordinary games
+# teach more than one, and early stopping and the sigma calibration keep the highlights'
+# validation games.
 SPLIT_OVERRIDES = {  # gameIds as the loader derives them from the Sportradar game UUIDs
     456517626: "heldout",  # IND at WAS, 2018 week 2
     1219929119: "train",  # LA at OAK, 2018 week 1
