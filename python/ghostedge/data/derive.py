@@ -270,11 +270,13 @@ def complete_plays(tracking: pd.DataFrame, plays: pd.DataFrame | None) -> tuple[
     # A ball track that did not follow the throw is not the ball's: dropped before the target
     # and the arrival are read from it.
     if {"passForwardFrameId", "passArrivedFrameId"} <= set(plays.columns):
-        stuck = ball_not_following_throw(tracking, plays)
+        speeds = flight_ball_speeds(tracking, plays)
+        too_slow = _not_following_throw(speeds)
+        stuck = speeds.loc[too_slow, KEYS]
         if len(stuck):
             rows = pd.MultiIndex.from_frame(tracking[KEYS]).isin(pd.MultiIndex.from_frame(stuck))
             tracking.loc[rows & (tracking["nflId"].to_numpy() == BALL_NFL_ID), ["x", "y"]] = np.nan
-        slowest = flight_ball_speeds(tracking, plays).nsmallest(3, "speed_yps")  # the slowest kept
+        slowest = speeds[~too_slow].nsmallest(3, "speed_yps")  # the slowest kept
         report["ball_not_following_throw"] = {
             "plays": len(stuck), "list": [{"gameId": int(g), "playId": int(q)} for g, q in stuck[KEYS].to_numpy()],
             "slowest_kept_flights": [{"gameId": int(r.gameId), "playId": int(r.playId), "speed_yps": round(r.speed_yps, 1)}
@@ -323,11 +325,16 @@ def flight_ball_speeds(tracking: pd.DataFrame, plays: pd.DataFrame) -> pd.DataFr
     return out
 
 
+def _not_following_throw(speeds: pd.DataFrame) -> pd.Series:
+    """Rows of :func:`flight_ball_speeds` whose ball was slower than MIN_THROWN_BALL_SPEED_YPS."""
+    return speeds["speed_yps"] < MIN_THROWN_BALL_SPEED_YPS
+
+
 def ball_not_following_throw(tracking: pd.DataFrame, plays: pd.DataFrame) -> pd.DataFrame:
     """gameId, playId of the pass plays whose ball track did not follow the throw: slower than
     MIN_THROWN_BALL_SPEED_YPS over the flight (:func:`flight_ball_speeds`)."""
     speeds = flight_ball_speeds(tracking, plays)
-    return speeds.loc[speeds["speed_yps"] < MIN_THROWN_BALL_SPEED_YPS, KEYS].reset_index(drop=True)
+    return speeds.loc[_not_following_throw(speeds), KEYS].reset_index(drop=True)
 
 
 # Events that end the ball's flight to the target: it arrives, or it is tipped on the way (a

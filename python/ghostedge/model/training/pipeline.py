@@ -34,12 +34,6 @@ def train(data_dirs, out: str | Path, seed: int = 0, epochs: int = DEFAULTS["epo
     distil_epochs = distil_epochs or STUDENT_DEFAULTS["epochs"]
     ds = DatasetUnion.load(dirs)
     tr, va = training_samples(ds, progress=progress)
-    if not (va.is_window.any() and va.is_flight.any()):
-        # Early stopping and the sigma calibration need them. The 3-games folder alone has
-        # none (windows.SPLIT_OVERRIDES): train it with the highlights.
-        raise ValueError(f"no validation windows and flights in {', '.join(dirs)}: the split "
-                         "(ghostedge.model.windows.game_split) puts no pass play of these folders "
-                         "in validation; add a folder that has validation games")
     teacher, history, _ = fit(tr, va, seed=seed, epochs=epochs, progress=progress)
     student, student_history, temps = distil(teacher, tr, va, seed=seed, epochs=distil_epochs, progress=progress)
     out = Path(out)
