@@ -193,7 +193,9 @@ def test_distilled_network_learns_the_teacher():
     ds = load_samples()
     s = Samples.concat([play_samples(p, all_defenders=True) for p in ds.iter_plays()])
     assert len(s) > 200 and s.is_flight.any() and s.is_window.any()
-    teacher, _, _ = fit(s, s, epochs=1, progress=False, n_members=2, hidden=16)
+    # A teacher of three epochs: after one, following it moves the student away from the true
+    # paths, so distillation's early stopping (on the true paths) keeps an early epoch.
+    teacher, _, _ = fit(s, s, epochs=3, progress=False, n_members=2, hidden=16)
     student, history, temps = distil(teacher, s, s, epochs=6, progress=False, hidden=32)
     assert student.n_members == 1 and not student.test_time_mirror and len(history) == 6
     assert np.isfinite(temps).all() and not np.allclose(temps, 1.0)
@@ -206,7 +208,7 @@ def test_distilled_network_learns_the_teacher():
     def loss(net):
         return float(distillation_loss(*(torch.as_tensor(a) for a in teacher_targets(net, x)), *want))
 
-    assert loss(student) < 0.6 * loss(untrained)  # measured: 0.045 against 0.099
+    assert loss(student) < 0.6 * loss(untrained)  # measured: 0.032 against 0.131
 
 
 def test_other_defenders_teach_the_first_second_in_full_and_later_frames_less():

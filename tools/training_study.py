@@ -3,6 +3,7 @@
 
     PYTHONPATH=python python tools/training_study.py [--data DIR ...] [--seed N] [--epochs N]
         [--members N] [--non-db-long-weight W] [--coverage90-target P] [--la-oak-validates]
+        [--add-features NAME,NAME,...] [--drop-features NAME,NAME,...]
         [--samples CACHE.pkl] [--save-teacher F.onnx | --teacher F.onnx]
         [--distil]
 
@@ -11,7 +12,9 @@ settings, then prints one JSON line: per data folder, the held-out games' 1.0 s 
 full-flight RMSE as ratios to damped acceleration and the coverage of the 50 % / 90 % regions,
 with the landing given and estimated. ``--la-oak-validates``: the split before the shipped one,
 LA at OAK validating instead of training; its figures are then printed too (the closest thing
-here to a complete game the model has not trained on).
+here to a complete game the model has not trained on). ``--add-features``: candidate features
+(``ghostedge.model.features.FEATURE_NAMES``) the network reads besides the shipped ones, after
+them; ``--drop-features``: shipped ones it does not read.
 ``--samples``: keep the samples in this file and reuse them (building them takes a minute;
 a file holds one split: use another file with ``--la-oak-validates``).
 ``--distil``: also distil the one-network student from the ensemble (as ``ghostedge train``
@@ -84,6 +87,8 @@ def main() -> None:
     ap.add_argument("--coverage90-target", type=float, default=T.CALIBRATION_TARGETS[90],
                     help="share of the validation points sigma is calibrated to hold in the 90 %% region")
     ap.add_argument("--la-oak-validates", action="store_true")
+    ap.add_argument("--add-features", default="", help="comma-separated candidate features to read too")
+    ap.add_argument("--drop-features", default="", help="comma-separated shipped features not to read")
     ap.add_argument("--samples", default=None, help="pickle file to keep / reuse the samples in")
     teacher = ap.add_mutually_exclusive_group()
     teacher.add_argument("--save-teacher", default=None, help="export the fitted ensemble to this ONNX file")
@@ -101,11 +106,24 @@ def main() -> None:
         if cache:
             cache.write_bytes(pickle.dumps((train, val, held)))
     T.NON_DB_LONG_HORIZON_WEIGHT = args.non_db_long_weight
+    added, dropped = (tuple(n for n in names.split(",") if n) for names in (args.add_features, args.drop_features))
+    try:
+        F.feature_indices(added + dropped)  # unknown names fail here, before any training
+    except KeyError as e:
+        ap.error(str(e))
+    if args.teacher and (added or dropped):
+        ap.error("--teacher reads the inputs it was exported with: no --add-features / --drop-features")
+    not_read = [n for n in dropped if n not in T.MODEL_FEATURES or n in F.KINEMATIC_FEATURES]
+    if not_read:
+        ap.error(f"--drop-features: not shipped inputs, or the physics prior's: {not_read}")
+    T.MODEL_FEATURES = tuple(n for n in T.MODEL_FEATURES if n not in dropped) + tuple(
+        n for n in added if n not in T.MODEL_FEATURES)
     T.CALIBRATION_TARGETS = {**T.CALIBRATION_TARGETS, 90: args.coverage90_target}
     t0 = time.time()
     settings = {"seed": args.seed, "epochs": args.epochs, "members": args.members,
                 "non_db_long_weight": args.non_db_long_weight, "coverage90_target": args.coverage90_target,
-                "la_oak_validates": args.la_oak_validates, "teacher": args.teacher}
+                "la_oak_validates": args.la_oak_validates, "teacher": args.teacher, "add_features": list(added),
+                "drop_features": list(dropped)}
     result = {"settings": settings}
     if args.teacher:
         from ghostedge.model.training.network import GhostNet
