@@ -42,6 +42,7 @@ def main() -> None:
     n = s.flight_len[f]
     sse_model = np.array([((mean[i, :k] - s.future[i, :k]) ** 2).sum() for i, k in zip(f, n)])
     sse_base = np.array([((base[j, :k] - s.future[i, :k]) ** 2).sum() for j, (i, k) in enumerate(zip(f, n))])
+    # nopp: the nearest offensive player other than the target
     tgt_dist, nopp_dist = s.features[f][:, feature_indices(["tgt_dist", "nopp_dist"])].T
 
     def group(rows) -> dict:
@@ -54,8 +55,8 @@ def main() -> None:
         "data": args.data, "split": args.split, "flights": len(f),
         "ratio": round(float(np.sqrt(sse_model.sum() / sse_base.sum())), 3),
         "by_flight_frames": {f"{a}-{b}": group((n >= a) & (n < b)) for a, b in FLIGHT_FRAMES_BINS},
-        "nearest_receiver_is_target": group(tgt_dist <= nopp_dist + 0.01),
-        "nearest_receiver_is_not_target": group(tgt_dist > nopp_dist + 0.01),
+        "nearest_receiver_is_target": group(tgt_dist <= nopp_dist),
+        "nearest_receiver_is_not_target": group(tgt_dist > nopp_dist),
         "worst_share": round(float(sse_model[worst] / sse_model.sum()), 3),
         "ratio_without_worst": round(float(np.sqrt((sse_model.sum() - sse_model[worst]) / (sse_base.sum() - sse_base[worst]))), 3),
         "top": [{"game": int(s.game_id[f[j]]), "play": int(s.play_id[f[j]]), "nfl_id": int(s.nfl_id[f[j]]),

@@ -128,7 +128,7 @@ target's of the 4 steps before t (frames up to t-10; a missing older frame repea
 step), plus the throw: the given landing relative to the defender and to the target, its
 distance and seconds (all 0 when not given) and `land_given`, and the same six as estimated
 (`land_est_*`), plus what a defender away from the ball reacts to over a flight, which the study
-(1.0 s, highlights only) did not rank: his nearest opponent's lateral offset and motion
+(1.0 s, highlights only) ranked but did not keep: his nearest opponent's lateral offset and motion
 (`nopp_rel_y`, `nopp_rel_vy`) and where he is across the field (`def_y`).
 {LANDING_DROPOUT:.0%} of the training rows (seeded) are not given the landing, so the
 network learns both ways: {", ".join(f"`{n}`" for n in MODEL_FEATURES)}.

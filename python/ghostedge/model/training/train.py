@@ -33,9 +33,9 @@ DEFAULTS = dict(epochs=30, n_members=5, hidden=128, dropout=0.1, batch=512, lr=3
 # throw (where and when the ball lands, given or estimated), which cut the full-flight error most,
 # plus what a defender away from the ball reacts to over a whole flight, which the study (ranked
 # on the 1.0 s displacement, highlights only) left out: his nearest opponent's lateral offset and
-# motion and where he is across the field (they cut the held-out game's full flight from 0.601
-# to 0.587 x damped acceleration, ensembles averaged over three seeds; LA at OAK, checked while
-# it validated, did not move; models/MODEL_CARD.md, `tools/training_study.py --drop-features`).
+# motion and where he is across the field (they cut the held-out game's full-flight error; the
+# figures, and the game they did not move: models/MODEL_CARD.md, "The study behind the training
+# settings"; `tools/training_study.py --drop-features` reproduces them).
 FLIGHT_CONTEXT_FEATURES = ("nopp_rel_y", "nopp_rel_vy", "def_y")
 MODEL_FEATURES = (tuple(n for n in SELECTED_FEATURES if n not in ORIENTATION_FEATURES) + HISTORY_FEATURES
                   + LANDING_FEATURES + FLIGHT_CONTEXT_FEATURES)
